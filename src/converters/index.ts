@@ -1,0 +1,24 @@
+// The explicit registry of converters: a profile names converters from this table, nothing else exists.
+import type { Converter } from './converter.js';
+import { createSharpConverter } from './sharp.js';
+
+export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
+  sharp: createSharpConverter,
+};
+
+export function createConverters(names: readonly string[]): Converter[] {
+  return names.map((name) => {
+    const factory = CONVERTER_FACTORIES[name];
+    if (!factory) throw new Error(`Unknown converter "${name}". Known converters: ${Object.keys(CONVERTER_FACTORIES).join(', ')}.`);
+    const converter = factory();
+    if (converter.name !== name) throw new Error(`Converter registered as "${name}" calls itself "${converter.name}".`);
+    return converter;
+  });
+}
+
+/** Every tool name of every converter (each gets an OMNIC_BIN_<NAME> override). */
+export function allToolNames(): string[] {
+  const names = new Set<string>();
+  for (const factory of Object.values(CONVERTER_FACTORIES)) for (const tool of factory().tools) names.add(tool.name);
+  return [...names].sort();
+}
