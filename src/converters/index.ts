@@ -1,9 +1,11 @@
 // The explicit registry of converters: a profile names converters from this table, nothing else exists.
 import type { Converter } from './converter.js';
 import { createSharpConverter } from './sharp.js';
+import { createFfmpegConverter } from './ffmpeg.js';
 
 export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   sharp: createSharpConverter,
+  ffmpeg: createFfmpegConverter,
 };
 
 export function createConverters(names: readonly string[]): Converter[] {
