@@ -1,0 +1,216 @@
+// Downloads a source over HTTP(S) under the egress policy: guarded connects, manual redirects, byte cap while streaming, deadlines.
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { posix } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import contentDisposition from 'content-disposition';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { OmnicError, SourceTooLargeError, SourceUnavailableError } from '../errors.js';
+import { createEgressGuard, EgressDeniedError, systemResolve, type EgressGuard, type Resolve } from './guard.js';
+
+export interface EgressPolicy {
+  allowedHosts: string[];
+  allowPrivateNetworks: boolean;
+  maxSourceBytes: number;
+  downloadTimeoutMs: number;
+  maxRedirects: number;
+}
+
+export interface Download {
+  finalUrl: string;
+  /** The response's MIME essence (lower-case, no parameters). */
+  contentType?: string;
+  size: number;
+  /** file name hint: from Content-Disposition or the final URL's path */
+  filename?: string;
+}
+
+/**
+ * TEST-ONLY network stand-ins. main.ts never passes this and no configuration key reaches it; every name
+ * must end in `.test` (RFC 6761), which no real resolver answers, so it cannot redirect real traffic.
+ */
+export interface TestNetwork {
+  /** `name.test` → the addresses its lookup answers; the guard checks them like real DNS answers. */
+  hosts?: Record<string, string[]>;
+  /** `name.test:port` → a port on 127.0.0.1 standing in for a PUBLIC origin: its address check is skipped. */
+  publicOrigins?: Record<string, number>;
+}
+
+export interface HttpResolverOptions {
+  userAgent?: string;
+  /** Called with a bounded reason label each time the guard refuses a download, a redirect hop or a connect. */
+  onConnectRefused?: (reason: string) => void;
+  testNetwork?: TestNetwork;
+}
+
+export interface HttpResolver {
+  /** Streams the body to `dest` (a path the caller chooses; write it fully or delete it); throws the §1.4 errors. */
+  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<Download>;
+  /** Checks the URL's host against the allow-list and literal IPs against the address policy without connecting (used before queueing work). */
+  precheck(url: URL): void;
+  close(): Promise<void>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export function createHttpResolver(policy: EgressPolicy, options: HttpResolverOptions = {}): HttpResolver {
+  const guard = createEgressGuard(policy);
+  const agent = new Agent({
+    connect: guardedConnector(guard, Math.min(10_000, policy.downloadTimeoutMs), options.testNetwork),
+    headersTimeout: policy.downloadTimeoutMs,
+    bodyTimeout: policy.downloadTimeoutMs,
+  });
+  // Only these headers go upstream: nothing from the client is forwarded, and identity keeps the byte cap honest.
+  const headers = { 'user-agent': options.userAgent ?? 'omnic', accept: '*/*', 'accept-encoding': 'identity' };
+
+  async function open(url: URL, signal: AbortSignal): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+    for (let hop = 0, current = url; ; hop++) {
+      guard.checkUrl(current);
+      const res = await agent.request({ origin: current.origin, path: current.pathname + current.search, method: 'GET', headers, signal });
+      if (!REDIRECT_STATUSES.has(res.statusCode)) return { res, url: current };
+      await res.body.dump({ limit: 65_536 }).catch(() => undefined);
+      if (hop >= policy.maxRedirects) {
+        throw new SourceUnavailableError(`The source redirected more than ${policy.maxRedirects} times (OMNIC_MAX_REDIRECTS); link to the final location instead.`);
+      }
+      current = nextHop(current, res.headers.location);
+    }
+  }
+
+  async function fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<Download> {
+    const deadline = AbortSignal.timeout(policy.downloadTimeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      const { res, url: finalUrl } = await open(url, combined);
+      return await save(res, finalUrl, dest, policy.maxSourceBytes);
+    } catch (err) {
+      await rm(dest, { force: true });
+      if (err instanceof EgressDeniedError) options.onConnectRefused?.(err.reason);
+      throw toSourceError(err, { deadline, signal, timeoutMs: policy.downloadTimeoutMs });
+    }
+  }
+
+  return { fetchToFile, precheck: (url) => guard.checkUrl(url), close: () => agent.close() };
+}
+
+function nextHop(current: URL, location: string | string[] | undefined): URL {
+  const target = Array.isArray(location) ? location[0] : location;
+  if (!target) throw new SourceUnavailableError('The source answered a redirect without a Location header.');
+  let next: URL;
+  try {
+    next = new URL(target, current);
+  } catch {
+    throw new SourceUnavailableError('The source redirected to an invalid URL.');
+  }
+  if (next.username || next.password) throw new SourceUnavailableError('The source redirected to a URL with credentials, which omnic does not follow.');
+  next.hash = '';
+  return next;
+}
+
+async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxBytes: number): Promise<Download> {
+  if (res.statusCode < 200 || res.statusCode > 299) {
+    res.body.destroy();
+    throw new SourceUnavailableError(`The source answered HTTP ${res.statusCode}; check that the URL is correct and publicly readable.`);
+  }
+  const tooLarge = () => new SourceTooLargeError(`The source is larger than OMNIC_MAX_SOURCE_BYTES (${maxBytes} bytes).`);
+  if (Number(res.headers['content-length']) > maxBytes) {
+    res.body.destroy();
+    throw tooLarge();
+  }
+  let size = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      callback(size > maxBytes ? tooLarge() : null, size > maxBytes ? undefined : chunk);
+    },
+  });
+  await pipeline(res.body, cap, createWriteStream(dest));
+  return { finalUrl: url.href, contentType: mimeEssence(res.headers['content-type']), size, filename: filenameHint(res.headers['content-disposition'], url) };
+}
+
+function mimeEssence(header: string | string[] | undefined): string | undefined {
+  const value = (Array.isArray(header) ? header[0] : header)?.split(';')[0]?.trim().toLowerCase();
+  return value || undefined;
+}
+
+function filenameHint(disposition: string | string[] | undefined, url: URL): string | undefined {
+  let name: string | undefined;
+  try {
+    const value = Array.isArray(disposition) ? disposition[0] : disposition;
+    if (value) name = contentDisposition.parse(value).parameters['filename'];
+  } catch {
+    // A malformed header is the server's problem; fall back to the URL path.
+  }
+  if (!name) {
+    try {
+      name = decodeURIComponent(posix.basename(url.pathname));
+    } catch {
+      name = posix.basename(url.pathname);
+    }
+  }
+  // A hint for type detection only: never a path, never control characters.
+  const clean = posix.basename(name.replaceAll('\\', '/')).replace(/[\u0000-\u001f\u007f]/g, '');
+  return clean && clean !== '.' && clean !== '..' ? clean : undefined;
+}
+
+/** undici connector whose every TCP connect is checked: literals directly, names through the guarded lookup. */
+function guardedConnector(guard: EgressGuard, timeout: number, testNetwork?: TestNetwork): buildConnector.connector {
+  const routes = testOnly(testNetwork?.publicOrigins ?? {}, (key) => key.split(':')[0]!);
+  const hosts = testOnly(testNetwork?.hosts ?? {}, (key) => key);
+  const resolve: Resolve = (name, family) =>
+    Object.hasOwn(hosts, name) ? Promise.resolve(hosts[name]!.map((address) => ({ address, family: isIP(address) }))) : systemResolve(name, family);
+  const plain = buildConnector({ timeout });
+  // One connector per port: the port is part of the check, and TLS sessions stay cached per connector.
+  const byPort = new Map<number, buildConnector.connector>();
+  return (opts, callback) => {
+    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+    const route = routes[`${opts.hostname}:${port}`];
+    if (route) return plain({ ...opts, hostname: '127.0.0.1', port: String(route), servername: opts.hostname }, callback);
+    if (isIP(opts.hostname)) {
+      try {
+        guard.checkAddress(opts.hostname, port);
+      } catch (err) {
+        return callback(err as Error, null);
+      }
+      return plain(opts, callback);
+    }
+    if (!byPort.has(port)) byPort.set(port, buildConnector({ timeout, lookup: guard.lookupFor(port, resolve) }));
+    return byPort.get(port)!(opts, callback);
+  };
+}
+
+function testOnly<T>(table: Record<string, T>, nameOf: (key: string) => string): Record<string, T> {
+  for (const key of Object.keys(table)) {
+    if (!nameOf(key).endsWith('.test')) throw new Error(`testNetwork names must end in .test (got ${key})`);
+  }
+  return table;
+}
+
+// Plain reasons for network failures; codes are safe to name, addresses and stderr are not.
+const NETWORK_REASONS: [RegExp, string][] = [
+  [/^(ENOTFOUND|EAI_AGAIN|EAI_NODATA|EAI_FAIL|EAI_NONAME)$/, 'The source host name could not be resolved.'],
+  [/^ECONNREFUSED$/, 'The source refused the connection.'],
+  [/^(EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL)$/, 'The source host is unreachable.'],
+  [/^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_RES_CONTENT_LENGTH_MISMATCH)$/, 'The source closed the connection before the download finished.'],
+  [/^HPE_/, 'The source sent an invalid HTTP response.'],
+  [/^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_OSSL_)/, 'The TLS handshake with the source failed'],
+];
+
+/** Any download failure as a §1.4 error: 403/413/502 pass through, timeouts and network errors become 502. */
+function toSourceError(err: unknown, ctx: { deadline: AbortSignal; signal?: AbortSignal; timeoutMs: number }): unknown {
+  if (ctx.signal?.aborted) return ctx.signal.reason;
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  const known = chain.find((e) => e instanceof OmnicError);
+  if (known) return known;
+  const codes = chain.map((e) => String((e as { code?: unknown }).code ?? ''));
+  if (ctx.deadline.aborted || codes.some((c) => /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(c))) {
+    return new SourceUnavailableError(`The source download timed out after ${ctx.timeoutMs} ms (OMNIC_DOWNLOAD_TIMEOUT_MS).`, err);
+  }
+  for (const code of codes) {
+    const match = NETWORK_REASONS.find(([pattern]) => pattern.test(code));
+    if (match) return new SourceUnavailableError(match[1].endsWith('.') ? match[1] : `${match[1]} (${code}).`, err);
+  }
+  return new SourceUnavailableError('The source download failed.', err);
+}
