@@ -100,3 +100,52 @@ function capture(stream: NodeJS.ReadableStream | null | undefined, maxBytes: num
   });
   return { text: () => Buffer.concat(chunks).toString('utf8') };
 }
+
+export interface DaemonOptions {
+  cwd: string;
+  /** Extra environment on top of the scrubbed base. */
+  env?: Record<string, string>;
+  maxStderrBytes?: number;
+}
+
+/** A long-lived child in its own process group (a warm listener); `kill()` ends the whole group. */
+export interface Daemon {
+  readonly pid: number;
+  /** Settles when the child exits, however it ends. */
+  readonly exited: Promise<{ exitCode?: number; signal?: string }>;
+  /** The first maxStderrBytes of its stderr, for logs only. */
+  stderr(): string;
+  kill(): void;
+}
+
+/** Spawns a long-lived helper under the same rules as execTool (no stdin, scrubbed env, capped stderr), without a deadline. */
+export function spawnDaemon(file: string, args: string[], options: DaemonOptions): Daemon {
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: scrubbedEnv(options.cwd, options.env),
+    extendEnv: false,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+    buffer: false,
+    detached: true,
+    reject: false,
+    windowsHide: true,
+  });
+  if (child.pid === undefined) throw new Error(`Could not start ${file}.`);
+  const pid = child.pid;
+  const stderr = capture(child.stderr, options.maxStderrBytes ?? 16 * 1024);
+  const kill = () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  };
+  // A forking tool (soffice → oosplash → soffice.bin) may leave its group behind when the parent exits: end it too.
+  const exited = child.then((r) => {
+    kill();
+    return { exitCode: r.exitCode, signal: r.signal };
+  });
+  return { pid, exited, stderr: stderr.text, kill };
+}
