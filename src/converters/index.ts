@@ -2,10 +2,12 @@
 import type { Converter } from './converter.js';
 import { createSharpConverter } from './sharp.js';
 import { createFfmpegConverter } from './ffmpeg.js';
+import { createImageMagickConverter } from './imagemagick.js';
 
 export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   sharp: createSharpConverter,
   ffmpeg: createFfmpegConverter,
+  imagemagick: createImageMagickConverter,
 };
 
 export function createConverters(names: readonly string[]): Converter[] {

@@ -1,0 +1,111 @@
+// The imagemagick converter with the real ImageMagick: every zoo raster specimen → png, frame choice, policy and limits.
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { createImageMagickConverter } from '../../../src/converters/imagemagick.js';
+import { startConverter } from '../../helpers/converter-harness.js';
+import { assertImage } from '../../helpers/probe.js';
+import { zooPath } from '../../fixtures/zoo/specimen.js';
+
+const PNG = 'image/png';
+const raster = (name: string) => zooPath(`files/raster/${name}`);
+
+async function pixel(path: string, x: number, y: number): Promise<number[]> {
+  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const at = (y * info.width + x) * info.channels;
+  return [...data.subarray(at, at + 3)];
+}
+
+const near = (actual: number[], expected: number[], tolerance = 24) =>
+  assert.ok(actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance), `pixel ${actual} is not near ${expected}`);
+
+test('imagemagick converts every raster family to a faithful png', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  const cases: [string, string, number, number][] = [
+    ['scene.bmp', 'image/bmp', 320, 240],
+    ['plasma-odd-width.bmp', 'image/bmp', 97, 61],
+    ['square-32.ico', 'image/x-icon', 32, 32],
+    ['cmyk.psd', 'image/vnd.adobe.photoshop', 300, 200],
+    ['scene-rle.tga', 'image/x-tga', 256, 192],
+    ['alpha-gradient.tga', 'image/x-tga', 150, 200],
+    ['scene.pcx', 'image/x-pcx', 320, 200],
+    ['checker-palette.pcx', 'image/x-pcx', 128, 96],
+    ['scene-raw.ppm', 'image/x-portable-anymap', 240, 160],
+    ['plain-p3.ppm', 'image/x-portable-anymap', 64, 48],
+    ['scene.heic', 'image/heic', 320, 240],
+  ];
+  for (const [file, from, width, height] of cases) {
+    await t.test(file, async () => {
+      await assertImage(await im.convert(raster(file), from, PNG), { format: 'png', width, height, minSpread: 5 });
+    });
+  }
+  await im.stop();
+});
+
+test('imagemagick picks the largest icon frame, the PSD composite and flattens XCF layers', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  // favicon-multi.ico holds 16, 32, 48 and 128 px frames, the largest last.
+  await assertImage(await im.convert(raster('favicon-multi.ico'), 'image/x-icon', PNG), { format: 'png', width: 128, height: 128 });
+  // layered.psd: an orange gradient with a blue "LAYER" box at +120+90; the composite shows both.
+  const psd = await im.convert(raster('layered.psd'), 'image/vnd.adobe.photoshop', PNG);
+  await assertImage(psd, { format: 'png', width: 400, height: 300 });
+  near(await pixel(psd, 125, 95), [0x15, 0x65, 0xc0]);
+  near(await pixel(psd, 20, 280), [0xff, 0x93, 0x0a], 40);
+  // two-layers.xcf: a red disc layer over a teal-to-navy background layer, transparent around the disc.
+  const xcf = await im.convert(raster('two-layers.xcf'), 'image/x-xcf', PNG);
+  await assertImage(xcf, { format: 'png', width: 200, height: 150 });
+  near(await pixel(xcf, 140, 75), [220, 30, 40]);
+  near(await pixel(xcf, 102, 37), [0, 128, 172]);
+  await im.stop();
+});
+
+test('imagemagick rejects corrupt and truncated sources with 422', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  for (const [file, from] of [['hostile-header.bmp', 'image/bmp'], ['hostile-truncated.psd', 'image/vnd.adobe.photoshop']]) {
+    await assert.rejects(im.convert(raster(file!), from!, PNG), (err: { status?: number; code?: string }) => err.status === 422 && err.code === 'input_rejected');
+  }
+  await im.stop();
+});
+
+test('imagemagick reads only with the declared coder and under its policy', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-im-hostile-'));
+  // An SVG or MVG script that claims to be a BMP must not be rendered (IM would otherwise sniff and run it).
+  const svg = join(dir, 'image.bmp');
+  await writeFile(svg, '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="https://127.0.0.1/x.png"/></svg>');
+  await assert.rejects(im.convert(svg, 'image/bmp', PNG), { status: 422 });
+  const mvg = join(dir, 'draw.tga');
+  await writeFile(mvg, 'push graphic-context\nviewbox 0 0 10 10\nimage over 0,0 0,0 "text:/etc/passwd"\npop graphic-context\n');
+  await assert.rejects(im.convert(mvg, 'image/x-tga', PNG), { status: 422 });
+  await im.stop();
+});
+
+test('imagemagick refuses a source over the pixel cap before decoding it', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-im-bomb-'));
+  // A 20000×20000 PPM header with no pixel data: 400 MP, over the harness's 50 MP cap.
+  const bomb = join(dir, 'bomb.ppm');
+  await writeFile(bomb, 'P6\n20000 20000\n255\n');
+  await assert.rejects(im.convert(bomb, 'image/x-portable-anymap', PNG), { status: 413, code: 'source_too_large' });
+  await im.stop();
+});
+
+test('imagemagick only offers edges its build decodes', async (t) => {
+  const converter = createImageMagickConverter();
+  const im = await startConverter(t, converter);
+  if (!im) return;
+  const froms = converter.edges.map((edge) => edge.from);
+  for (const always of ['image/bmp', 'image/x-icon', 'image/vnd.adobe.photoshop', 'image/x-tga', 'image/x-pcx', 'image/x-portable-anymap', 'image/x-xcf']) {
+    assert.ok(froms.includes(always), `missing edge from ${always}`);
+  }
+  assert.ok(converter.edges.every((edge) => edge.to === PNG));
+  await im.stop();
+});
