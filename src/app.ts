@@ -1,0 +1,56 @@
+// createApp(deps): the Koa app and its middleware order; it never listens and never reads the environment.
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Jobs } from './jobs.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Placeholders } from './placeholder.js';
+import { convertHandler } from './http/convert.js';
+import { mediaHandler } from './http/media.js';
+import { named, requestContext } from './http/middleware.js';
+import { clientScriptHandler, formatsHandler, healthz, metricsHandler, readyz, versionHandler, type OpsDeps } from './http/ops.js';
+
+export interface AppDeps extends OpsDeps {
+  jobs: Jobs;
+  log: Logger;
+  metrics: Metrics;
+  placeholders: Placeholders;
+  precheck: (url: URL) => void;
+  tempPath: () => string;
+  signingKeys: readonly string[];
+  waitMs: number;
+  resultMaxAge: number;
+  maxSourceBytes: number;
+  /** Serve /metrics on this app (false when OMNIC_METRICS_PORT has its own listener). */
+  serveMetrics: boolean;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  app.silent = true;
+  const router = new Router();
+  const media = mediaHandler(deps);
+  router.get('/media/*rest', named('media'), media);
+  router.post('/convert/*rest', named('convert'), convertHandler({ ...deps, tempPath: deps.tempPath }));
+  router.get('/healthz', named('healthz'), healthz);
+  router.get('/readyz', named('readyz'), readyz(deps));
+  if (deps.serveMetrics) router.get('/metrics', named('metrics'), metricsHandler(deps.metrics));
+  router.get('/version', named('version'), versionHandler(deps.version));
+  router.get('/formats', named('formats'), formatsHandler(deps.formats));
+  router.get('/omnic.js', named('client'), clientScriptHandler(deps.clientScript));
+  app.use(requestContext(deps.log, deps.metrics));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+/** A bare app for a separate metrics port. */
+export function createMetricsApp(metrics: Metrics): Koa {
+  const app = new Koa();
+  app.silent = true;
+  const router = new Router();
+  router.get('/metrics', metricsHandler(metrics));
+  app.use(router.routes());
+  return app;
+}

@@ -1,0 +1,205 @@
+// Content-addressed on-disk cache: atomic writes (temp file + rename), temp sweep at boot, LRU eviction under a byte cap.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
+
+export type CacheLayer = 'source' | 'step' | 'result';
+
+export interface CacheMeta {
+  layer: CacheLayer;
+  mime: string;
+  /** Bytes of the data file (0 for a result reference). */
+  size: number;
+  created: number;
+  /** A result entry points at the object that holds its bytes. */
+  ref?: string;
+  /** The conversion path (`docx>pdf>png>thumb.webp`), on result entries. */
+  path?: string;
+  /** The source URL (source and result entries), so `omnic cache clear <url>` can find them. */
+  source?: string;
+  /** Source entries: what the origin said, for detection. */
+  filename?: string;
+  contentType?: string;
+}
+
+export interface CacheHit {
+  key: string;
+  /** Key of the object holding the bytes (the entry itself, or its ref). */
+  objectKey: string;
+  file: string;
+  size: number;
+  mtimeMs: number;
+  meta: CacheMeta;
+}
+
+export interface CacheEvents {
+  onEvict?: () => void;
+  onBytes?: (bytes: number) => void;
+}
+
+export type Cache = Awaited<ReturnType<typeof createCache>>;
+
+export function cacheKey(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}
+
+export async function createCache(options: { dir: string; maxBytes: number }, events: CacheEvents = {}) {
+  const objects = join(options.dir, 'objects');
+  // Each process writes into its own temp directory, so a CLI command next to a running server sweeps only dead ones.
+  const tmpRoot = join(options.dir, 'tmp');
+  const tmpDir = join(tmpRoot, `${process.pid}-${randomBytes(4).toString('hex')}`);
+  const dataPath = (key: string) => join(objects, key.slice(0, 2), key);
+  const metaPath = (key: string) => `${dataPath(key)}.json`;
+  let bytes = 0;
+  const lru = new LRUCache<string, CacheMeta>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (meta) => Math.max(1, meta.size),
+    dispose: (meta, key, reason) => {
+      bytes -= Math.max(1, meta.size);
+      events.onBytes?.(bytes);
+      if (reason === 'evict') events.onEvict?.();
+      if (reason === 'evict' || reason === 'delete') void removeFiles(key);
+    },
+  });
+  const track = (key: string, meta: CacheMeta) => {
+    lru.set(key, meta);
+    if (lru.has(key)) bytes += Math.max(1, meta.size);
+    events.onBytes?.(bytes);
+  };
+  const removeFiles = async (key: string) => {
+    await rm(metaPath(key), { force: true });
+    await rm(dataPath(key), { force: true });
+  };
+
+  // Boot: a crash can leave temp files and job directories behind; none of them is ever served.
+  await sweepTemp(tmpRoot);
+  await mkdir(tmpDir, { recursive: true });
+  await mkdir(objects, { recursive: true });
+  for (const entry of await scan(objects)) track(entry.key, entry.meta);
+
+  const cache = {
+    dir: options.dir,
+    tmpDir,
+    /** A fresh path in the cache's temp directory (same filesystem, so rename is atomic). */
+    tempPath(suffix = ''): string {
+      return join(tmpDir, `${Date.now().toString(36)}-${randomBytes(6).toString('hex')}${suffix}`);
+    },
+    async get(key: string, layer?: CacheLayer): Promise<CacheHit | undefined> {
+      const meta = lru.get(key);
+      if (!meta || (layer && meta.layer !== layer)) return undefined;
+      const objectKey = meta.ref ?? key;
+      if (meta.ref && !lru.get(meta.ref)) {
+        lru.delete(key);
+        return undefined;
+      }
+      const info = await stat(dataPath(objectKey)).catch(() => undefined);
+      if (!info) {
+        lru.delete(key);
+        return undefined;
+      }
+      return { key, objectKey, file: dataPath(objectKey), size: info.size, mtimeMs: info.mtimeMs, meta };
+    },
+    has(key: string): boolean {
+      return lru.has(key);
+    },
+    /** Moves `tempFile` into the cache under `key` (rename: atomic, never partially visible). */
+    async put(key: string, tempFile: string, meta: Omit<CacheMeta, 'size' | 'created'>): Promise<CacheHit> {
+      const info = await stat(tempFile);
+      const full: CacheMeta = { ...meta, size: info.size, created: Date.now() };
+      await mkdir(join(objects, key.slice(0, 2)), { recursive: true });
+      await rename(tempFile, dataPath(key));
+      await writeMeta(key, full);
+      track(key, full);
+      return { key, objectKey: key, file: dataPath(key), size: info.size, mtimeMs: Date.now(), meta: full };
+    },
+    /** Records a result: a small entry pointing at the object that holds the bytes. */
+    async putRef(key: string, objectKey: string, meta: Omit<CacheMeta, 'size' | 'created' | 'ref'>): Promise<void> {
+      const full: CacheMeta = { ...meta, ref: objectKey, size: 0, created: Date.now() };
+      await mkdir(join(objects, key.slice(0, 2)), { recursive: true });
+      await writeMeta(key, full);
+      track(key, full);
+    },
+    async delete(key: string): Promise<boolean> {
+      const existed = lru.delete(key);
+      await removeFiles(key);
+      return existed;
+    },
+    async clear(): Promise<void> {
+      lru.clear();
+      await rm(objects, { recursive: true, force: true });
+      await mkdir(objects, { recursive: true });
+    },
+    /** Removes every entry recorded for a source URL (its download and its results). */
+    async deleteSource(url: string): Promise<number> {
+      const keys = [...lru.entries()].filter(([, meta]) => meta.source === url).map(([key]) => key);
+      for (const key of keys) await cache.delete(key);
+      return keys.length;
+    },
+    stats(): { entries: number; bytes: number; maxBytes: number } {
+      return { entries: lru.size, bytes, maxBytes: options.maxBytes };
+    },
+    /** Evicts least recently used entries until at most `targetBytes` are held. */
+    prune(targetBytes: number): number {
+      let evicted = 0;
+      while (bytes > targetBytes && lru.size > 0) {
+        const oldest = [...lru.rkeys()][0];
+        if (oldest === undefined) break;
+        lru.delete(oldest);
+        evicted++;
+      }
+      return evicted;
+    },
+  };
+
+  async function writeMeta(key: string, meta: CacheMeta): Promise<void> {
+    const temp = cache.tempPath('.json');
+    await writeFile(temp, JSON.stringify(meta));
+    // Data is renamed first, metadata last: an entry exists only once both are in place.
+    await rename(temp, metaPath(key));
+  }
+
+  return cache;
+}
+
+async function sweepTemp(tmpRoot: string): Promise<void> {
+  const entries = await readdir(tmpRoot).catch(() => [] as string[]);
+  for (const name of entries) {
+    const pid = Number(name.split('-')[0]);
+    if (pid && pid !== process.pid && isAlive(pid)) continue;
+    await rm(join(tmpRoot, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads every entry's metadata, oldest first, and drops data files whose metadata never landed. */
+async function scan(objects: string): Promise<{ key: string; meta: CacheMeta }[]> {
+  const found: { key: string; meta: CacheMeta; mtime: number }[] = [];
+  for (const shard of await readdir(objects)) {
+    const dir = join(objects, shard);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const metas = new Set(names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)));
+    for (const name of names) {
+      if (name.endsWith('.json')) continue;
+      if (!metas.has(name)) await unlink(join(dir, name)).catch(() => {});
+    }
+    for (const key of metas) {
+      try {
+        const file = join(dir, `${key}.json`);
+        const meta = JSON.parse(await readFile(file, 'utf8')) as CacheMeta;
+        found.push({ key, meta, mtime: (await stat(file)).mtimeMs });
+      } catch {
+        await rm(join(dir, `${key}.json`), { force: true });
+      }
+    }
+  }
+  return found.sort((a, b) => a.mtime - b.mtime);
+}

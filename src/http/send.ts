@@ -1,0 +1,68 @@
+// Sends a finished cache entry: exact Content-Type, ETag/304, single-range 206, immutable caching, nosniff.
+import { createReadStream } from 'node:fs';
+import type { Context } from 'koa';
+import type { CacheHit } from '../cache.js';
+import { contentTypeOf } from '../formats.js';
+
+/** Active content (HTML, SVG) is served inert: no scripts, no fetches, sandboxed. */
+const INERT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox";
+const ACTIVE = /^(text\/html|image\/svg\+xml)/;
+
+export function sendHit(ctx: Context, hit: CacheHit, options: { mime: string; path: string[]; maxAge: number }): void {
+  const etag = `"${hit.objectKey.slice(0, 40)}"`;
+  const contentType = contentTypeOf(options.mime);
+  ctx.set('ETag', etag);
+  ctx.set('Cache-Control', options.maxAge > 0 ? `public, max-age=${options.maxAge}, immutable` : 'no-cache');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('X-Omnic-Path', options.path.join('>'));
+  ctx.set('Accept-Ranges', 'bytes');
+  if (ACTIVE.test(contentType)) ctx.set('Content-Security-Policy', INERT_CSP);
+  ctx.type = contentType;
+  if (matchesEtag(ctx.get('If-None-Match'), etag)) {
+    ctx.status = 304;
+    return;
+  }
+  const range = parseRange(ctx.get('Range'), hit.size);
+  if (range === 'unsatisfiable') {
+    ctx.status = 416;
+    ctx.set('Content-Range', `bytes */${hit.size}`);
+    ctx.body = '';
+    return;
+  }
+  if (range && (!ctx.get('If-Range') || ctx.get('If-Range') === etag)) {
+    ctx.status = 206;
+    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${hit.size}`);
+    ctx.length = range.end - range.start + 1;
+    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(hit.file, range);
+    return;
+  }
+  ctx.status = 200;
+  ctx.length = hit.size;
+  ctx.body = ctx.method === 'HEAD' ? null : createReadStream(hit.file);
+  ctx.length = hit.size;
+}
+
+function matchesEtag(header: string, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
+}
+
+/** One `bytes=a-b` range; multiple ranges are answered with the whole file (RFC 9110 allows it). */
+export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (!match[1] && !match[2])) return undefined;
+  let start: number;
+  let end: number;
+  if (!match[1]) {
+    start = Math.max(0, size - Number(match[2]));
+    end = size - 1;
+  } else {
+    start = Number(match[1]);
+    end = match[2] ? Math.min(Number(match[2]), size - 1) : size - 1;
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}

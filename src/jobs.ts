@@ -1,0 +1,195 @@
+// The one orchestrator: resolve the source → detect → plan → run each step through the cache → record the result.
+import { rm } from 'node:fs/promises';
+import { LRUCache } from 'lru-cache';
+import PQueue from 'p-queue';
+import type { Cache, CacheHit } from './cache.js';
+import { cacheKey } from './cache.js';
+import type { Converter, ResolvedTool } from './converters/converter.js';
+import { runStep } from './converters/run-step.js';
+import { detectFormat, type DetectHints } from './detect.js';
+import { OmnicError, UnsupportedFormatError, type ErrorCode } from './errors.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import type { Plan, PlannedStep, Planner } from './plan.js';
+import type { Queue, SingleFlight } from './queue.js';
+import type { Target } from './typestring.js';
+
+export type JobState = 'missing' | 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobResult {
+  hit: CacheHit;
+  mime: string;
+  path: string[];
+}
+
+export interface SourceFetcher {
+  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<{ contentType?: string; size: number; filename?: string }>;
+}
+
+export interface JobsDeps {
+  cache: Cache;
+  planner: Planner;
+  queue: Queue;
+  flights: SingleFlight;
+  fetcher: SourceFetcher;
+  tools: Record<string, ResolvedTool>;
+  converters: readonly Converter[];
+  metrics: Metrics;
+  log: Logger;
+  limits: { maxPixels: number; conversionTimeoutMs: number; failureTtlMs: number; concurrency: number };
+  /** Aborted when the grace period after SIGTERM ends: running tools are killed. */
+  shutdownSignal: AbortSignal;
+}
+
+/** Failures worth remembering: the same input would fail the same way, so don't burn CPU on it again. */
+const REMEMBERED: ErrorCode[] = ['input_rejected', 'conversion_timeout', 'unsupported_format', 'no_conversion_path', 'source_too_large'];
+
+export type Jobs = ReturnType<typeof createJobs>;
+
+export function createJobs(deps: JobsDeps) {
+  const { cache, metrics } = deps;
+  const states = new Map<string, 'queued' | 'running'>();
+  const failures = new LRUCache<string, OmnicError>({ max: 10_000, ttl: Math.max(1, deps.limits.failureTtlMs) });
+  const gates = new Map(deps.converters.map((c) => [c, new PQueue({ concurrency: c.concurrency ?? deps.limits.concurrency })]));
+
+  const resultKey = (target: Target, sourceId: string) => cacheKey('result', target.canonical, sourceId);
+
+  async function lookup(key: string): Promise<JobResult | undefined> {
+    const hit = await cache.get(key, 'result');
+    return hit ? { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') } : undefined;
+  }
+
+  /** Runs (or joins) the job for `key`, through the queue; `source` yields the cached source entry. */
+  function run(key: string, target: Target, source: () => Promise<CacheHit>): Promise<JobResult> {
+    const failed = failures.get(key);
+    if (failed) return Promise.reject(failed);
+    return deps.flights.run(key, async () => {
+      states.set(key, 'queued');
+      try {
+        return await deps.queue.run(() => convert(key, target, source), () => states.set(key, 'running'));
+      } catch (err) {
+        if (err instanceof OmnicError && REMEMBERED.includes(err.code)) failures.set(key, err);
+        throw err;
+      } finally {
+        states.delete(key);
+      }
+    });
+  }
+
+  async function convert(key: string, target: Target, source: () => Promise<CacheHit>): Promise<JobResult> {
+    const cached = await lookup(key);
+    if (cached) return cached;
+    const src = await source();
+    const plan = deps.planner.plan(src.meta.mime, src.objectKey, target);
+    let current: CacheHit = src;
+    for (const step of plan.steps) current = await runCachedStep(step, current);
+    const path = plan.names.join('>');
+    await cache.putRef(key, current.objectKey, { layer: 'result', mime: target.format.mime, path, source: src.meta.source });
+    return { hit: current, mime: target.format.mime, path: plan.names };
+  }
+
+  function runCachedStep(step: PlannedStep, input: CacheHit): Promise<CacheHit> {
+    return deps.flights.run(`step:${step.key}`, async () => {
+      const hit = await cache.get(step.key, 'step');
+      if (hit) {
+        metrics.cacheHits.inc({ layer: 'step' });
+        return hit;
+      }
+      metrics.cacheMisses.inc({ layer: 'step' });
+      const { converter, from, to } = step.edge;
+      const output = cache.tempPath();
+      const timer = metrics.conversionDuration.startTimer({ converter: converter.name });
+      try {
+        await gates.get(converter)!.add(() =>
+          runStep(converter, { tools: deps.tools, onToolFailure: (name, err) => deps.log.warn('tool failed', { converter: name, command: err.command, exitCode: err.exitCode, signal: err.signalName, stderr: err.stderr.slice(0, 2000) }) }, {
+            input: input.file,
+            from,
+            to,
+            options: step.options,
+            resize: step.resize,
+            output,
+            tmpDir: cache.tmpDir,
+            timeoutMs: deps.limits.conversionTimeoutMs,
+            signal: deps.shutdownSignal,
+            limits: { maxPixels: deps.limits.maxPixels },
+          }),
+        );
+        metrics.conversions.inc({ converter: converter.name, from, to, outcome: 'ok' });
+        return await cache.put(step.key, output, { layer: 'step', mime: to });
+      } catch (err) {
+        metrics.conversions.inc({ converter: converter.name, from, to, outcome: err instanceof OmnicError ? err.code : 'error' });
+        await rm(output, { force: true });
+        throw err;
+      } finally {
+        timer();
+      }
+    });
+  }
+
+  /** Downloads (once, shared) and detects a URL source, cached under the URL. */
+  function urlSource(url: URL): () => Promise<CacheHit> {
+    const key = cacheKey('source', url.href);
+    return () =>
+      deps.flights.run(`source:${key}`, async () => {
+        const hit = await cache.get(key, 'source');
+        if (hit) {
+          metrics.cacheHits.inc({ layer: 'source' });
+          return hit;
+        }
+        metrics.cacheMisses.inc({ layer: 'source' });
+        const temp = cache.tempPath();
+        try {
+          const download = await deps.fetcher.fetchToFile(url, temp, deps.shutdownSignal);
+          metrics.sourceDownloads.inc({ outcome: 'ok' });
+          metrics.sourceBytes.inc(download.size);
+          return await storeSource(key, temp, { filename: download.filename ?? url.pathname, contentType: download.contentType }, url.href);
+        } catch (err) {
+          metrics.sourceDownloads.inc({ outcome: err instanceof OmnicError ? err.code : 'error' });
+          throw err;
+        } finally {
+          await rm(temp, { force: true });
+        }
+      });
+  }
+
+  async function storeSource(key: string, file: string, hints: DetectHints, source?: string): Promise<CacheHit> {
+    const { format, evidence } = await detectFormat(file, hints);
+    if (!format) {
+      throw new UnsupportedFormatError(`omnic does not recognise this source (its bytes say ${evidence}). GET /formats lists the input types.`);
+    }
+    return cache.put(key, file, { layer: 'source', mime: format.mime, filename: hints.filename, contentType: hints.contentType, source });
+  }
+
+  return {
+    resultKey,
+    lookup,
+    state(key: string): { state: JobState; error?: ErrorCode } {
+      const running = states.get(key);
+      if (running) return { state: running };
+      const failed = failures.get(key);
+      if (failed) return { state: 'failed', error: failed.code };
+      return { state: 'missing' };
+    },
+    /** Starts or joins the conversion of a URL source. */
+    fromUrl(target: Target, url: URL): { key: string; promise: Promise<JobResult> } {
+      const key = resultKey(target, url.href);
+      return { key, promise: run(key, target, urlSource(url)) };
+    },
+    /** Converts an uploaded file (already on disk in the cache's temp dir); keyed by its SHA-256. */
+    fromUpload(target: Target, file: string, sha256: string, hints: DetectHints): Promise<JobResult> {
+      const sourceKey = cacheKey('upload', sha256);
+      const key = resultKey(target, `sha256:${sha256}`);
+      const source = () =>
+        deps.flights.run(`source:${sourceKey}`, async () => (await cache.get(sourceKey, 'source')) ?? storeSource(sourceKey, file, hints));
+      return run(key, target, source);
+    },
+    failure(key: string): OmnicError | undefined {
+      return failures.get(key);
+    },
+    forget(key: string): void {
+      failures.delete(key);
+    },
+  };
+}
+
+export type { Plan };
