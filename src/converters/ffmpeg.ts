@@ -1,5 +1,6 @@
 // ffmpeg: a video's frame at t seconds, or an audio file's waveform picture, as PNG (local files only).
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { InputRejectedError, SourceTooLargeError } from '../errors.js';
 import type { Converter, Edge, Step } from './converter.js';
 
@@ -67,7 +68,7 @@ export function createFfmpegConverter(): Converter {
 }
 
 async function probe(step: Step, demuxer: string): Promise<MediaInfo> {
-  const args = [...COMMON, '-f', demuxer, '-show_entries', 'format=duration:stream=codec_type,width,height', '-of', 'json', `file:${step.input}`];
+  const args = [...COMMON, '-f', demuxer, '-show_entries', 'format=duration:stream=codec_type,width,height', '-of', 'json', `file:${resolve(step.input)}`];
   const { stdout } = await step.exec('ffprobe', args, { captureStdout: true, maxStdoutBytes: 1024 * 1024 });
   let parsed: { format?: { duration?: string }; streams?: { codec_type?: string; width?: number; height?: number }[] };
   try {
@@ -107,9 +108,9 @@ function grab(step: Step, demuxer: string, at: number) {
   return step.exec('ffmpeg', [
     '-nostdin', ...COMMON,
     // -ss before -i seeks by keyframe index and then decodes up to the exact time: fast and accurate.
-    '-ss', at.toFixed(3), '-f', demuxer, '-i', `file:${step.input}`,
+    '-ss', at.toFixed(3), '-f', demuxer, '-i', `file:${resolve(step.input)}`,
     '-map', '0:v:0', '-frames:v', '1', '-an', '-sn', '-dn',
-    '-c:v', 'png', '-f', 'image2', '-update', '1', '-y', `file:${step.output}`,
+    '-c:v', 'png', '-f', 'image2', '-update', '1', '-y', `file:${resolve(step.output)}`,
   ]);
 }
 
@@ -119,9 +120,9 @@ async function waveform(step: Step, demuxer: string): Promise<void> {
     `[0:a:0]aformat=channel_layouts=mono,showwavespic=s=${width}x${height}:colors=${colour}:scale=sqrt[wave];` +
     `color=c=${background}:s=${width}x${height}[paper];[paper][wave]overlay=format=auto:shortest=1,format=rgb24[out]`;
   await step.exec('ffmpeg', [
-    '-nostdin', ...COMMON, '-f', demuxer, '-i', `file:${step.input}`,
+    '-nostdin', ...COMMON, '-f', demuxer, '-i', `file:${resolve(step.input)}`,
     '-filter_complex', graph, '-map', '[out]', '-frames:v', '1',
-    '-c:v', 'png', '-f', 'image2', '-update', '1', '-y', `file:${step.output}`,
+    '-c:v', 'png', '-f', 'image2', '-update', '1', '-y', `file:${resolve(step.output)}`,
   ]);
 }
 
