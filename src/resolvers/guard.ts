@@ -1,6 +1,6 @@
 // Egress policy: classifies addresses, matches host globs and ports, and guards every TCP connect of a source download.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { ForbiddenSourceError } from '../errors.js';
@@ -37,10 +37,22 @@ const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
 /** Classifies an IP address string (any form ipaddr.js parses); unparsable input is reserved. */
 export function classifyAddress(address: string): AddressClass {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
-  if (!ipaddr.isValid(bare)) return 'reserved';
-  const ip = ipaddr.parse(bare);
+  const ip = parseAddress(bare);
+  if (!ip) return 'reserved';
   if (ip.kind() === 'ipv4') return classifyV4(ip as ipaddr.IPv4);
   return classifyV6(ip as ipaddr.IPv6);
+}
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (isIP(text) === 4) return ipaddr.IPv4.parse(text);
+  if (!ipaddr.IPv6.isValid(text)) return undefined;
+  // ipaddr.js reads the dotted tail of ::a.b.c.d as IPv4-mapped; the WHATWG parser keeps it IPv4-compatible.
+  // Zone ids (%eth0) are dropped first because URL hosts cannot carry them.
+  try {
+    return ipaddr.IPv6.parse(new URL(`http://[${text.replace(/%.*$/, '')}]/`).hostname.slice(1, -1));
+  } catch {
+    return undefined;
+  }
 }
 
 function classifyV4(ip: ipaddr.IPv4): AddressClass {

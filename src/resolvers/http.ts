@@ -110,12 +110,12 @@ function nextHop(current: URL, location: string | string[] | undefined): URL {
 
 async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxBytes: number): Promise<Download> {
   if (res.statusCode < 200 || res.statusCode > 299) {
-    res.body.destroy();
+    discard(res.body);
     throw new SourceUnavailableError(`The source answered HTTP ${res.statusCode}; check that the URL is correct and publicly readable.`);
   }
   const tooLarge = () => new SourceTooLargeError(`The source is larger than OMNIC_MAX_SOURCE_BYTES (${maxBytes} bytes).`);
   if (Number(res.headers['content-length']) > maxBytes) {
-    res.body.destroy();
+    discard(res.body);
     throw tooLarge();
   }
   let size = 0;
@@ -127,6 +127,12 @@ async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxByt
   });
   await pipeline(res.body, cap, createWriteStream(dest));
   return { finalUrl: url.href, contentType: mimeEssence(res.headers['content-type']), size, filename: filenameHint(res.headers['content-disposition'], url) };
+}
+
+/** Drops a body we will not read; undici reports the destroy as an error, which nobody needs to hear. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function mimeEssence(header: string | string[] | undefined): string | undefined {
