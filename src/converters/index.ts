@@ -3,11 +3,17 @@ import type { Converter } from './converter.js';
 import { createSharpConverter } from './sharp.js';
 import { createFfmpegConverter } from './ffmpeg.js';
 import { createImageMagickConverter } from './imagemagick.js';
+import { createPopplerConverter } from './poppler.js';
+import { createGhostscriptConverter } from './ghostscript.js';
+import { createLibreofficeConverter } from './libreoffice.js';
 
 export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   sharp: createSharpConverter,
+  libreoffice: createLibreofficeConverter,
   ffmpeg: createFfmpegConverter,
   imagemagick: createImageMagickConverter,
+  poppler: createPopplerConverter,
+  ghostscript: createGhostscriptConverter,
 };
 
 export function createConverters(names: readonly string[]): Converter[] {
