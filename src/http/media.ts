@@ -9,7 +9,7 @@ import { verifySignature } from '../signing.js';
 import { contentTypeOf } from '../formats.js';
 import { parseTypestring, type Target } from '../typestring.js';
 import type { RequestState } from './middleware.js';
-import { sendHit } from './send.js';
+import { sendHit, setBody } from './send.js';
 
 export interface MediaDeps {
   jobs: Jobs;
@@ -77,7 +77,7 @@ function sendStatus(ctx: Context, deps: MediaDeps, key: string, done: JobResult 
 
 async function headWithoutWork(ctx: Context, deps: MediaDeps, key: string, target: Target): Promise<void> {
   const { state } = deps.jobs.state(key);
-  if (state === 'queued' || state === 'running') return sendPlaceholder(ctx, deps, target, state, true);
+  if (state === 'queued' || state === 'running') return sendPlaceholder(ctx, deps, target, state);
   // A remembered failure: HEAD reports what GET would answer.
   const failure = state === 'failed' ? deps.jobs.failure(key) : undefined;
   if (failure) throw failure;
@@ -85,7 +85,7 @@ async function headWithoutWork(ctx: Context, deps: MediaDeps, key: string, targe
   throw new NotFoundError('Not converted yet; HEAD never starts work. GET this URL to start the conversion.');
 }
 
-async function sendPlaceholder(ctx: Context, deps: MediaDeps, target: Target, state: string, headOnly = false): Promise<void> {
+async function sendPlaceholder(ctx: Context, deps: MediaDeps, target: Target, state: string): Promise<void> {
   (ctx.state as RequestState).cache = 'placeholder';
   ctx.status = 202;
   ctx.set('Cache-Control', 'no-store');
@@ -94,8 +94,8 @@ async function sendPlaceholder(ctx: Context, deps: MediaDeps, target: Target, st
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.type = contentTypeOf(target.format.mime);
   const body = await deps.placeholders.body(target);
-  ctx.length = body.length;
-  ctx.body = headOnly || ctx.method === 'HEAD' ? null : body;
+  setBody(ctx, body.length, () => body);
+  ctx.status = 202;
 }
 
 function delay(ms: number): Promise<undefined> {

@@ -32,14 +32,17 @@ export function sendHit(ctx: Context, hit: CacheHit, options: { mime: string; pa
   if (range && (!ctx.get('If-Range') || ctx.get('If-Range') === etag)) {
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${hit.size}`);
-    ctx.length = range.end - range.start + 1;
-    ctx.body = ctx.method === 'HEAD' ? null : createReadStream(hit.file, range);
+    setBody(ctx, range.end - range.start + 1, () => createReadStream(hit.file, range));
     return;
   }
   ctx.status = 200;
-  ctx.length = hit.size;
-  ctx.body = ctx.method === 'HEAD' ? null : createReadStream(hit.file);
-  ctx.length = hit.size;
+  setBody(ctx, hit.size, () => createReadStream(hit.file));
+}
+
+/** HEAD gets the headers GET would get (Koa turns a null body into 204, so an empty one stands in). */
+export function setBody(ctx: Context, length: number, body: () => NodeJS.ReadableStream | Buffer): void {
+  ctx.body = ctx.method === 'HEAD' ? '' : body();
+  ctx.length = length;
 }
 
 function matchesEtag(header: string, etag: string): boolean {
