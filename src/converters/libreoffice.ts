@@ -53,7 +53,7 @@ export function createLibreofficeConverter(options: LibreofficeOptions = {}): Co
   return {
     name: 'libreoffice',
     tools: [
-      { name: 'soffice', candidates: ['soffice', 'libreoffice'], package: 'libreoffice-core', versionArgs: ['--version'] },
+      { name: 'soffice', candidates: ['soffice', 'libreoffice'], package: 'libreoffice-writer-nogui', versionArgs: ['--version'] },
       // Debian's python3-uno only serves the system interpreter, so /usr/bin/python3 beats a pyenv or venv python3 on PATH.
       { name: 'python3-uno', candidates: ['/usr/bin/python3', 'python3'], package: 'python3-uno', versionArgs: ['-c', 'import uno, sys; print("python3-uno", sys.version.split()[0])'] },
     ],
