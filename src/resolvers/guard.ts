@@ -1,8 +1,9 @@
-// Egress policy: classifies addresses, matches host globs and ports, and guards every TCP connect of a source download.
+// Egress policy: classifies addresses, matches host globs and ports, and builds the connector that checks every TCP connect.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
+import { buildConnector } from 'undici';
 import { ForbiddenSourceError } from '../errors.js';
 
 /** public: fetchable; private: only with allowPrivateNetworks; reserved: never fetched. */
@@ -16,11 +17,9 @@ export interface GuardPolicy {
   allowPrivateNetworks: boolean;
 }
 
+/** A 403 forbidden_source that also carries its metrics label. */
 export class EgressDeniedError extends ForbiddenSourceError {
-  constructor(
-    readonly reason: DenyReason,
-    message: string,
-  ) {
+  constructor(readonly reason: DenyReason, message: string) {
     super(message);
   }
 }
@@ -99,10 +98,6 @@ function canonicalHost(host: string): string {
   return domainToASCII(bare) || bare;
 }
 
-export function defaultPort(url: URL): number {
-  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
-}
-
 const STANDARD_PORTS = new Set([80, 443]);
 
 export interface EgressGuard {
@@ -137,11 +132,10 @@ export function createEgressGuard(policy: GuardPolicy): EgressGuard {
     if (!hostAllowed(url.hostname, policy.allowedHosts)) {
       throw new EgressDeniedError('host_not_allowed', 'The source host is not in OMNIC_ALLOWED_HOSTS.');
     }
-    const port = defaultPort(url);
     const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
     // A name's port is judged at connect time, once its addresses are known: `localhost:8080` is refused
     // for being loopback (the message that helps), not for its port.
-    if (ipaddr.isValid(literal)) checkAddress(literal, port);
+    if (isIP(literal)) checkAddress(literal, url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80);
   };
 
   const lookupFor = (port: number, resolve: Resolve = systemResolve): LookupFunction =>
@@ -172,4 +166,48 @@ export function systemResolve(hostname: string, family: number): Promise<LookupA
   return new Promise((resolve, reject) => {
     dnsLookup(hostname, { all: true, family, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
   });
+}
+
+/**
+ * TEST-ONLY network stand-ins. main.ts never passes this and no configuration key reaches it; every name
+ * must end in `.test` (RFC 6761), which no real resolver answers, so it cannot redirect real traffic.
+ */
+export interface TestNetwork {
+  /** `name.test` → the addresses its lookup answers; the guard checks them like real DNS answers. */
+  hosts?: Record<string, string[]>;
+  /** `name.test:port` → a port on 127.0.0.1 standing in for a PUBLIC origin: its address check is skipped. */
+  publicOrigins?: Record<string, number>;
+}
+
+/** undici connector whose every TCP connect is checked: literals directly, names through the guarded lookup. */
+export function guardedConnector(guard: EgressGuard, timeout: number, testNetwork?: TestNetwork): buildConnector.connector {
+  const routes = testOnly(testNetwork?.publicOrigins ?? {}, (key) => key.split(':')[0]!);
+  const hosts = testOnly(testNetwork?.hosts ?? {}, (key) => key);
+  const resolve: Resolve = (name, family) =>
+    Object.hasOwn(hosts, name) ? Promise.resolve(hosts[name]!.map((address) => ({ address, family: isIP(address) }))) : systemResolve(name, family);
+  const plain = buildConnector({ timeout });
+  // One connector per port: the port is part of the check, and TLS sessions stay cached per connector.
+  const byPort = new Map<number, buildConnector.connector>();
+  return (opts, callback) => {
+    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+    const route = routes[`${opts.hostname}:${port}`];
+    if (route) return plain({ ...opts, hostname: '127.0.0.1', port: String(route), servername: opts.hostname }, callback);
+    if (isIP(opts.hostname)) {
+      try {
+        guard.checkAddress(opts.hostname, port);
+      } catch (err) {
+        return callback(err as Error, null);
+      }
+      return plain(opts, callback);
+    }
+    if (!byPort.has(port)) byPort.set(port, buildConnector({ timeout, lookup: guard.lookupFor(port, resolve) }));
+    return byPort.get(port)!(opts, callback);
+  };
+}
+
+function testOnly<T>(table: Record<string, T>, nameOf: (key: string) => string): Record<string, T> {
+  for (const key of Object.keys(table)) {
+    if (!nameOf(key).endsWith('.test')) throw new Error(`testNetwork names must end in .test (got ${key})`);
+  }
+  return table;
 }

@@ -1,14 +1,14 @@
 // Downloads a source over HTTP(S) under the egress policy: guarded connects, manual redirects, byte cap while streaming, deadlines.
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import contentDisposition from 'content-disposition';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { OmnicError, SourceTooLargeError, SourceUnavailableError } from '../errors.js';
-import { createEgressGuard, EgressDeniedError, systemResolve, type EgressGuard, type Resolve } from './guard.js';
+import { createEgressGuard, EgressDeniedError, guardedConnector, type TestNetwork } from './guard.js';
+import { OMNIC_VERSION } from '../version.js';
 
 export interface EgressPolicy {
   allowedHosts: string[];
@@ -25,17 +25,6 @@ export interface Download {
   size: number;
   /** file name hint: from Content-Disposition or the final URL's path */
   filename?: string;
-}
-
-/**
- * TEST-ONLY network stand-ins. main.ts never passes this and no configuration key reaches it; every name
- * must end in `.test` (RFC 6761), which no real resolver answers, so it cannot redirect real traffic.
- */
-export interface TestNetwork {
-  /** `name.test` → the addresses its lookup answers; the guard checks them like real DNS answers. */
-  hosts?: Record<string, string[]>;
-  /** `name.test:port` → a port on 127.0.0.1 standing in for a PUBLIC origin: its address check is skipped. */
-  publicOrigins?: Record<string, number>;
 }
 
 export interface HttpResolverOptions {
@@ -57,13 +46,14 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 export function createHttpResolver(policy: EgressPolicy, options: HttpResolverOptions = {}): HttpResolver {
   const guard = createEgressGuard(policy);
+  const connectTimeoutMs = Math.min(10_000, policy.downloadTimeoutMs);
   const agent = new Agent({
-    connect: guardedConnector(guard, Math.min(10_000, policy.downloadTimeoutMs), options.testNetwork),
+    connect: guardedConnector(guard, connectTimeoutMs, options.testNetwork),
     headersTimeout: policy.downloadTimeoutMs,
     bodyTimeout: policy.downloadTimeoutMs,
   });
   // Only these headers go upstream: nothing from the client is forwarded, and identity keeps the byte cap honest.
-  const headers = { 'user-agent': options.userAgent ?? 'omnic', accept: '*/*', 'accept-encoding': 'identity' };
+  const headers = { 'user-agent': options.userAgent ?? `omnic/${OMNIC_VERSION}`, accept: '*/*', 'accept-encoding': 'identity' };
 
   async function open(url: URL, signal: AbortSignal): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
     for (let hop = 0, current = url; ; hop++) {
@@ -87,7 +77,7 @@ export function createHttpResolver(policy: EgressPolicy, options: HttpResolverOp
     } catch (err) {
       await rm(dest, { force: true });
       if (err instanceof EgressDeniedError) options.onConnectRefused?.(err.reason);
-      throw toSourceError(err, { deadline, signal, timeoutMs: policy.downloadTimeoutMs });
+      throw toSourceError(err, { deadline, signal, timeoutMs: policy.downloadTimeoutMs, connectTimeoutMs });
     }
   }
 
@@ -160,39 +150,6 @@ function filenameHint(disposition: string | string[] | undefined, url: URL): str
   return clean && clean !== '.' && clean !== '..' ? clean : undefined;
 }
 
-/** undici connector whose every TCP connect is checked: literals directly, names through the guarded lookup. */
-function guardedConnector(guard: EgressGuard, timeout: number, testNetwork?: TestNetwork): buildConnector.connector {
-  const routes = testOnly(testNetwork?.publicOrigins ?? {}, (key) => key.split(':')[0]!);
-  const hosts = testOnly(testNetwork?.hosts ?? {}, (key) => key);
-  const resolve: Resolve = (name, family) =>
-    Object.hasOwn(hosts, name) ? Promise.resolve(hosts[name]!.map((address) => ({ address, family: isIP(address) }))) : systemResolve(name, family);
-  const plain = buildConnector({ timeout });
-  // One connector per port: the port is part of the check, and TLS sessions stay cached per connector.
-  const byPort = new Map<number, buildConnector.connector>();
-  return (opts, callback) => {
-    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-    const route = routes[`${opts.hostname}:${port}`];
-    if (route) return plain({ ...opts, hostname: '127.0.0.1', port: String(route), servername: opts.hostname }, callback);
-    if (isIP(opts.hostname)) {
-      try {
-        guard.checkAddress(opts.hostname, port);
-      } catch (err) {
-        return callback(err as Error, null);
-      }
-      return plain(opts, callback);
-    }
-    if (!byPort.has(port)) byPort.set(port, buildConnector({ timeout, lookup: guard.lookupFor(port, resolve) }));
-    return byPort.get(port)!(opts, callback);
-  };
-}
-
-function testOnly<T>(table: Record<string, T>, nameOf: (key: string) => string): Record<string, T> {
-  for (const key of Object.keys(table)) {
-    if (!nameOf(key).endsWith('.test')) throw new Error(`testNetwork names must end in .test (got ${key})`);
-  }
-  return table;
-}
-
 // Plain reasons for network failures; codes are safe to name, addresses and stderr are not.
 const NETWORK_REASONS: [RegExp, string][] = [
   [/^(ENOTFOUND|EAI_AGAIN|EAI_NODATA|EAI_FAIL|EAI_NONAME)$/, 'The source host name could not be resolved.'],
@@ -204,14 +161,19 @@ const NETWORK_REASONS: [RegExp, string][] = [
 ];
 
 /** Any download failure as a §1.4 error: 403/413/502 pass through, timeouts and network errors become 502. */
-function toSourceError(err: unknown, ctx: { deadline: AbortSignal; signal?: AbortSignal; timeoutMs: number }): unknown {
+function toSourceError(err: unknown, ctx: { deadline: AbortSignal; signal?: AbortSignal; timeoutMs: number; connectTimeoutMs: number }): unknown {
   if (ctx.signal?.aborted) return ctx.signal.reason;
   const chain: unknown[] = [];
   for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
   const known = chain.find((e) => e instanceof OmnicError);
   if (known) return known;
+  // Writing `dest` failed: a local fault (disk full, bad path), not the source's; it stays a 500.
+  if ((err as { path?: unknown }).path !== undefined) return err;
   const codes = chain.map((e) => String((e as { code?: unknown }).code ?? ''));
-  if (ctx.deadline.aborted || codes.some((c) => /^UND_ERR_(CONNECT|HEADERS|BODY)_TIMEOUT$/.test(c))) {
+  if (codes.includes('UND_ERR_CONNECT_TIMEOUT') && !ctx.deadline.aborted) {
+    return new SourceUnavailableError(`Connecting to the source timed out after ${ctx.connectTimeoutMs} ms.`, err);
+  }
+  if (ctx.deadline.aborted || codes.some((c) => /^UND_ERR_(HEADERS|BODY)_TIMEOUT$/.test(c))) {
     return new SourceUnavailableError(`The source download timed out after ${ctx.timeoutMs} ms (OMNIC_DOWNLOAD_TIMEOUT_MS).`, err);
   }
   for (const code of codes) {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { createEgressGuard, guardedConnector } from '../../src/resolvers/guard.js';
 import { createHttpResolver, type EgressPolicy, type HttpResolverOptions } from '../../src/resolvers/http.js';
 
 interface Origin {
@@ -81,6 +82,21 @@ test('without private networks, loopback in every encoding and every name for it
   assert.equal(v6.connections(), 0);
   assert.equal(existsSync(dest), false);
   assert.ok(refusals.length >= literals.length + 3 && refusals.every((r) => r === 'private_address' || r === 'reserved_address'), refusals.join());
+});
+
+test('the connector itself refuses loopback literals and names, so no caller can skip the check', async (t) => {
+  const origin = await startOrigin(t, body('secret'));
+  const connect = guardedConnector(createEgressGuard({ allowedHosts: [], allowPrivateNetworks: false }), 2_000);
+  for (const hostname of ['127.0.0.1', '::ffff:7f00:1', 'localhost']) {
+    const err = await new Promise<Error | null>((resolve) =>
+      connect({ hostname, protocol: 'http:', port: String(origin.port) }, (e, socket) => {
+        socket?.destroy();
+        resolve(e);
+      }),
+    );
+    assert.ok(err && isForbidden(err), hostname);
+  }
+  assert.equal(origin.connections(), 0);
 });
 
 test('with private networks, local origins download; only omnic headers go upstream', async (t) => {
@@ -251,6 +267,7 @@ test('upstream errors, refused connections and unknown names are a 502 with a pl
     [origin.url('/gone'), /HTTP 404/],
     [origin.url('/boom'), /HTTP 500/],
     [`http://127.0.0.1:${closedPort}/`, /refused the connection/],
+    [`https://127.0.0.1:${origin.port}/`, /TLS handshake with the source failed/],
     ['http://nowhere.test/', /could not be resolved/],
   ];
   for (const [raw, reason] of cases) {
