@@ -1,0 +1,46 @@
+// POST /convert: raw and multipart uploads, keyed by content, with the same limits and errors as /media.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { assertImage } from '../helpers/probe.js';
+import { makeJpeg } from '../helpers/images.js';
+import { startOmnic, type TestOmnic } from '../helpers/omnic.js';
+
+describe('POST /convert', () => {
+  let omnic: TestOmnic;
+  let jpeg: Buffer;
+  before(async () => {
+    jpeg = await makeJpeg(900, 600);
+    omnic = await startOmnic({ OMNIC_MAX_SOURCE_BYTES: '200000' });
+  });
+  after(() => omnic.close());
+
+  it('converts a raw body', async () => {
+    const res = await omnic.get('/convert/thumb.webp:120x80', { method: 'POST', body: jpeg, headers: { 'Content-Type': 'image/jpeg' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-omnic-path'), 'jpg>thumb.webp');
+    await assertImage(Buffer.from(await res.arrayBuffer()), { format: 'webp', width: 120, height: 80 });
+  });
+
+  it('converts a multipart upload and reuses the cached source for the same bytes', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'photo.jpg');
+    const res = await omnic.get('/convert/png:300x', { method: 'POST', body: form });
+    assert.equal(res.status, 200);
+    await assertImage(Buffer.from(await res.arrayBuffer()), { format: 'png', width: 300, height: 200 });
+  });
+
+  it('refuses a body over OMNIC_MAX_SOURCE_BYTES with 413 and an empty one with 400', async () => {
+    const big = Buffer.alloc(300_000, 1);
+    const res = await omnic.get('/convert/png', { method: 'POST', body: big });
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).error, 'source_too_large');
+    const empty = await omnic.get('/convert/png', { method: 'POST', body: Buffer.alloc(0) });
+    assert.equal(empty.status, 400);
+  });
+
+  it('answers 422 for a PDF body under the image profile', async () => {
+    const res = await omnic.get('/convert/png', { method: 'POST', body: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    assert.equal(res.status, 422);
+    assert.equal((await res.json()).error, 'no_conversion_path');
+  });
+});
