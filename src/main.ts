@@ -63,7 +63,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   const graph = buildGraph(converters, profile);
   const resolver = createHttpResolver({ ...config.egress, maxSourceBytes: limits.maxSourceBytes }, {
     userAgent: `omnic/${OMNIC_VERSION}`,
-    onConnectRefused: () => metrics.rejections.inc({ reason: 'egress_refused' }),
+    onConnectRefused: (reason) => metrics.rejections.inc({ reason }),
   });
   const queue = createQueue(config, {
     onChange: ({ running, waiting }) => {
