@@ -5,6 +5,7 @@ import { createFfmpegConverter } from './ffmpeg.js';
 import { createImageMagickConverter } from './imagemagick.js';
 import { createPopplerConverter } from './poppler.js';
 import { createGhostscriptConverter } from './ghostscript.js';
+import { createInkscapeConverter } from './inkscape.js';
 import { createLibreofficeConverter } from './libreoffice.js';
 
 export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
@@ -14,6 +15,7 @@ export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   imagemagick: createImageMagickConverter,
   poppler: createPopplerConverter,
   ghostscript: createGhostscriptConverter,
+  inkscape: createInkscapeConverter,
 };
 
 export function createConverters(names: readonly string[]): Converter[] {
