@@ -1,7 +1,9 @@
 // Boots the real app in-process with exactly the environment the rendered Deployment sets, and probes it as the kubelet would.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -102,4 +104,23 @@ test('the custom profile from the ConfigMap is the one the app runs', async (t) 
   t.after(() => omnic.stop());
   const ready = (await (await fetch(`${omnic.url}/readyz`)).json()) as { profile: string };
   assert.equal(ready.profile, 'thumbnails');
+});
+
+test('the `helm test` pod\'s script passes against the booted app', async (t) => {
+  const objects = await renderChart('image-values.yaml');
+  const pod = objects.find((o) => o.kind === 'Pod' && o.metadata.annotations?.['helm.sh/hook'] === 'test') as { spec: { containers: Array<{ command: string[] }> } } | undefined;
+  assert.ok(pod, 'no helm test pod');
+  const service = objects.find((o) => o.kind === 'Service')!;
+  const root = await mkdtemp(join(tmpdir(), 'omnic-helm-boot-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const omnic = await start({ env: await podEnvironment(objects, root) });
+  t.after(() => omnic.stop());
+  const [command, ...args] = pod.spec.containers[0]!.command;
+  // Only the cluster DNS name is swapped for the local address; the script runs as rendered.
+  const serviceUrl = new RegExp(`http://${service.metadata.name}:\\d+`);
+  const script = args.at(-1)!;
+  assert.match(script, serviceUrl);
+  const { stdout } = await promisify(execFile)(command === 'node' ? process.execPath : command!, [...args.slice(0, -1), script.replace(serviceUrl, omnic.url)]);
+  assert.match(stdout, /\/readyz 200/);
+  assert.match(stdout, /\/formats 200/);
 });

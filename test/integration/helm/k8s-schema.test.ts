@@ -8,10 +8,11 @@ import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import { VALUES_FILES, renderChart, type K8sObject } from './render-chart.js';
+import { VALUES_FILES, findObject, renderChart, type K8sObject } from './render-chart.js';
 
 type Validating = new (data: never) => { validate(): void };
 
@@ -23,6 +24,7 @@ const MODELS: Record<string, Validating> = {
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'v1/ConfigMap': ConfigMap,
+  'v1/Pod': Pod,
   'v1/Secret': Secret,
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
@@ -31,10 +33,10 @@ const MODELS: Record<string, Validating> = {
 
 /** What each values file must produce, so a template that silently renders nothing fails too. */
 const EXPECTED_KINDS: Record<string, string[]> = {
-  'default-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget'],
-  'image-values.yaml': ['Deployment', 'Service', 'ServiceAccount'],
-  'full-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'ConfigMap', 'Secret'],
-  'existing-secret-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy'],
+  'default-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'Pod'],
+  'image-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'Pod'],
+  'full-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'Ingress', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'ConfigMap', 'Secret', 'Pod'],
+  'existing-secret-values.yaml': ['Deployment', 'Service', 'ServiceAccount', 'PodDisruptionBudget', 'NetworkPolicy', 'Pod'],
 };
 
 function validate(obj: K8sObject): string | undefined {
@@ -58,6 +60,15 @@ for (const file of VALUES_FILES) {
     assert.ok(expected, `add ci/${file} to EXPECTED_KINDS`);
     assert.deepEqual([...new Set(objects.map((o) => o.kind))].sort(), [...expected].sort());
     for (const obj of objects) assert.match(obj.metadata.name, /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, `${obj.kind} name is not a DNS label`);
+  });
+
+  test(`ci/${file}: only the Deployment's pods carry the selector labels (the helm test pod must not join the Service)`, async () => {
+    const objects = await renderChart(file);
+    const selector = findObject<{ spec: { selector: Record<string, string> } }>(objects, 'Service')!.spec.selector;
+    const matches = (labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+    for (const pod of objects.filter((o) => o.kind === 'Pod')) assert.equal(matches(pod.metadata.labels), false, `${pod.metadata.name} would receive Service traffic`);
+    const template = findObject<{ spec: { template: { metadata: { labels: Record<string, string> } } } }>(objects, 'Deployment')!.spec.template;
+    assert.ok(matches(template.metadata.labels));
   });
 }
 
