@@ -2,6 +2,10 @@
 import type { Converter } from './converter.js';
 import { createSharpConverter } from './sharp.js';
 import { createFfmpegConverter } from './ffmpeg.js';
+import { createPandocConverter } from './pandoc.js';
+import { createHighlightConverter } from './highlight.js';
+import { createEsbuildConverter } from './esbuild.js';
+import { createArchiveConverter } from './archive.js';
 import { createImageMagickConverter } from './imagemagick.js';
 import { createPopplerConverter } from './poppler.js';
 import { createGhostscriptConverter } from './ghostscript.js';
@@ -12,6 +16,10 @@ export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   sharp: createSharpConverter,
   libreoffice: createLibreofficeConverter,
   ffmpeg: createFfmpegConverter,
+  pandoc: createPandocConverter,
+  highlight: createHighlightConverter,
+  esbuild: createEsbuildConverter,
+  archive: createArchiveConverter,
   imagemagick: createImageMagickConverter,
   poppler: createPopplerConverter,
   ghostscript: createGhostscriptConverter,
