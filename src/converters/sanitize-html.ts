@@ -88,7 +88,7 @@ export interface PageOptions {
   css?: string;
 }
 
-/** A standalone UTF-8 page around a sanitized fragment, with our own small stylesheet and a CSP that blocks scripts and remote loads. */
+/** A standalone UTF-8 page around a sanitized fragment, with our own small stylesheet and nothing else. */
 export function standaloneHtml(page: PageOptions): string {
   const title = sanitize(page.title, { allowedTags: [], allowedAttributes: {} }).slice(0, 200) || 'Document';
   return [
@@ -96,7 +96,7 @@ export function standaloneHtml(page: PageOptions): string {
     '<html>',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`,
+    // No CSP <meta> here: LibreOffice 7.4's HTML import crashes on http-equiv CSP (html → pdf thumbnails); the HTTP layer can send the header.
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${title}</title>`,
     `<style>${STYLESHEET}${page.css ?? ''}\n</style>`,
