@@ -14,6 +14,8 @@ export function createQueue(options: { concurrency: number; queueSize: number },
   // An exponentially weighted average of job duration, to tell a 429'd client when to come back.
   let averageSeconds = 1;
   const report = () => hooks.onChange?.({ running: queue.pending, waiting: queue.size });
+  // p-queue lowers `pending` in a microtask after a job settles; 'next' fires once it has, so the last report reads 0 running.
+  queue.on('next', report);
   return {
     /** Runs `fn` when a slot is free; `onStart` fires when it leaves the wait list. Throws QueueFullError when full. */
     async run<T>(fn: () => Promise<T>, onStart?: () => void): Promise<T> {
