@@ -11,12 +11,13 @@ import { ConversionTimeoutError } from '../../src/errors.js';
 import { createGhostscriptConverter } from '../../src/converters/ghostscript.js';
 import { runStep } from '../../src/converters/run-step.js';
 import { resolveTools } from '../../src/converters/tools.js';
+import { hanging } from '../fixtures/zoo/registry/documents.js';
 import { zooPath } from '../fixtures/zoo/specimen.js';
 import { startOmnic } from '../helpers/omnic.js';
 
 const run = promisify(execFile);
 const DEADLINE_MS = 1500;
-const LOOP = zooPath('files/pdf/hostile-loop.ps');
+const LOOP = zooPath(hanging[0]!.file);
 
 /** Processes (pid, pgid, command line) whose command line contains `needle`, this test's private path. */
 async function processesWith(needle: string): Promise<string[]> {
