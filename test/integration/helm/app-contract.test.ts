@@ -109,6 +109,7 @@ test('chart defaults equal the app defaults, except where the chart must differ 
     OMNIC_CACHE_DIR: 'the image keeps its cache volume at /var/cache/omnic',
     OMNIC_CACHE_MAX_BYTES: 'must stay below the emptyDir sizeLimit',
     OMNIC_CONCURRENCY: 'Node sees the node CPU count, not the container limit',
+    OMNIC_METRICS_PORT: 'metrics on their own port stay off the Ingress',
   };
   const env = resolvedEnv(await render('default-values.yaml'));
   const appDefaults = loadConfig({}, allToolNames()) as unknown as Record<string, unknown>;

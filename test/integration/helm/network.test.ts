@@ -55,12 +55,12 @@ test('egress: DNS over UDP and TCP to the cluster resolver', async () => {
 test('ingress: from the release namespace by default, or only from the chosen peers', async () => {
   const same = (await policy()).spec.ingress;
   assert.deepEqual(same[0]!.from, [{ podSelector: {} }]);
-  assert.deepEqual(same[0]!.ports!.map((p) => p.port), ['http']);
+  assert.deepEqual(same[0]!.ports!.map((p) => p.port), ['http', 'metrics']);
   const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } };
   const chosen = (await policy(['networkPolicy.ingress.allowSameNamespace=false', 'networkPolicy.ingress.from[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=ingress-nginx'])).spec.ingress;
   assert.deepEqual(chosen[0]!.from, [peer]);
-  const withMetrics = (await policy(['metrics.port=9090'])).spec.ingress;
-  assert.deepEqual(withMetrics[0]!.ports!.map((p) => p.port), ['http', 'metrics']);
+  const sharedPort = (await policy(['metrics.port=0'])).spec.ingress;
+  assert.deepEqual(sharedPort[0]!.ports!.map((p) => p.port), ['http']);
 });
 
 interface Ingress {
