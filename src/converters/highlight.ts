@@ -100,7 +100,7 @@ async function toSvg(step: Step, syntax: string): Promise<void> {
     `--width=${Math.ceil(30 + columns * SVG_CHAR_PX)}`, `--height=${(lines + 0.5) * SVG_LINE_PX}`,
     `--input=${source}`, `--output=${svg}`,
   ]);
-  await writeFile(step.output, inertSvg(await readFile(svg, 'utf8')));
+  await writeFile(step.output, tightenLines(inertSvg(await readFile(svg, 'utf8'))));
 }
 
 /** The first lines, each cut to a readable width, and the box they need. */
@@ -117,6 +117,16 @@ export function inertSvg(svg: string): string {
   return svg
     .replace(/<\?xml-stylesheet[^>]*\?>\s*/g, '')
     .replace(/<!DOCTYPE[^>]*>\s*/g, '')
-    .replace(/<desc>[^<]*<\/desc>\s*/g, '')
-    .replace(/<text x="(\d+)" y="(\d+)">/g, (_, x: string, y: string) => `<text x="${x}" y="${Math.round(Number(y) * SVG_SPACING)}">`);
+    .replace(/<desc>[^<]*<\/desc>\s*/g, '');
+}
+
+/** Tightens highlight's double line spacing and fits the picture's height to the last line it actually wrote. */
+export function tightenLines(svg: string): string {
+  let last = 0;
+  const out = svg.replace(/<text x="([\d.]+)" y="([\d.]+)">/g, (_, x: string, y: string) => {
+    last = Math.round(Number(y) * SVG_SPACING);
+    return `<text x="${x}" y="${last}">`;
+  });
+  if (!last) return svg;
+  return out.replace(/(<svg\b[^>]*\sheight=")[^"]*"/, `$1${last + SVG_FONT_PX}"`);
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { createHighlightConverter, headOf, SYNTAX } from '../../../src/converters/highlight.js';
+import { createHighlightConverter, headOf, SYNTAX, tightenLines } from '../../../src/converters/highlight.js';
 import { InputRejectedError } from '../../../src/errors.js';
 import { FORMATS } from '../../../src/formats.js';
 import { startConverter } from '../../helpers/converter-harness.js';
@@ -29,6 +29,11 @@ test('headOf keeps the first 60 lines, each at most 120 columns', () => {
   assert.equal(head.lines, 60);
   assert.equal(head.columns, 120);
   assert.ok(head.text.startsWith('line 0 \n'));
+});
+
+test('tightenLines spaces lines at 1.5 em and fits the height to the last line', () => {
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="999"><text x="10" y="24">a</text><text x="10" y="48">b</text></svg>';
+  assert.equal(tightenLines(svg), '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="48"><text x="10" y="18">a</text><text x="10" y="36">b</text></svg>');
 });
 
 for (const c of CODE) {
