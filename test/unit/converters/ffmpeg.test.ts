@@ -76,6 +76,12 @@ test('ffmpeg: a truncated mp4 is rejected as input (422)', async (t) => {
   });
 });
 
+test('ffmpeg: a corrupt flac is rejected as input (422)', async (t) => {
+  const h = await startConverter(t, createFfmpegConverter());
+  if (!h) return;
+  await assert.rejects(h.convert(zooPath('files/audio/corrupt.flac'), 'audio/flac', 'image/png'), InputRejectedError);
+});
+
 test('ffmpeg: an audio file posing as mp4 is rejected when it is not one', async (t) => {
   const h = await startConverter(t, createFfmpegConverter());
   if (!h) return;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { createPandocConverter } from '../../../src/converters/pandoc.js';
+import { InputRejectedError } from '../../../src/errors.js';
 import { startConverter } from '../../helpers/converter-harness.js';
 import { zooPath } from '../../fixtures/zoo/index.js';
 
@@ -49,4 +50,10 @@ test('pandoc: the markdown page is titled by its first heading', async (t) => {
   const html = await readFile(await h.convert(zooPath('files/markup/quarterly-report.md'), 'text/markdown', 'text/html'), 'utf8');
   assert.match(html, /<title>Quarterly Report<\/title>/);
   assert.match(html, /rel="noopener noreferrer nofollow"/);
+});
+
+test('pandoc: a truncated epub is rejected (422)', async (t) => {
+  const h = await startConverter(t, createPandocConverter());
+  if (!h) return;
+  await assert.rejects(h.convert(zooPath('files/markup/truncated.epub'), 'application/epub+zip', 'text/html'), InputRejectedError);
 });
