@@ -1,5 +1,5 @@
 // Inkscape (headless CLI): svg → png and pdf at higher fidelity than librsvg, and eps / ai → editable svg.
-import { copyFile, open, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputRejectedError } from '../errors.js';
@@ -25,8 +25,10 @@ export function createInkscapeConverter(): Converter {
       // Costlier than sharp's svg → png (2) so sharp stays the default; a profile without sharp gets Inkscape.
       { from: SVG, to: 'image/png', cost: 4 },
       { from: SVG, to: PDF, cost: 3 },
-      { from: 'application/eps', to: SVG, cost: 4 },
-      { from: 'application/illustrator', to: SVG, cost: 4 },
+      // Below gs + pdftocairo (3 + 3), so eps → svg is Inkscape's editable SVG; above gs + poppler + sharp for
+      // thumbnails (3 + 2 + 1 < 5 + 2), which are faster and as faithful that way.
+      { from: 'application/eps', to: SVG, cost: 5 },
+      { from: 'application/illustrator', to: SVG, cost: 5 },
     ],
     options: [],
     // Inkscape holds 100–300 MB per process; two at a time keep a small instance responsive.
@@ -37,11 +39,17 @@ export function createInkscapeConverter(): Converter {
     },
     async run(step) {
       const input = step.from === SVG ? await stageSvg(step) : await stagePdf(step);
-      const args = [`--export-filename=${step.output}`, `--export-type=${step.to === PDF ? 'pdf' : step.to === SVG ? 'svg' : 'png'}`];
-      if (step.to === 'image/png') args.push(`--export-dpi=${exportDpi(await readFile(input, 'utf8'), maxPixels)}`);
-      if (step.to === SVG) args.push('--export-plain-svg');
+      const type = step.to === PDF ? 'pdf' : step.to === SVG ? 'svg' : 'png';
+      // Inkscape picks the file type from the name (a cache path has no extension): export in the job dir, then move.
+      const output = join(step.workDir, `output.${type}`);
+      const args = [`--export-filename=${output}`, `--export-type=${type}`];
+      if (type === 'png') args.push(`--export-dpi=${exportDpi(await readFile(input, 'utf8'), maxPixels)}`);
+      if (type === 'svg') args.push('--export-plain-svg');
       // HOME and TMPDIR are the job dir already; the profile (preferences, font cache) goes there too.
       await step.exec('inkscape', [...args, input], { env: { INKSCAPE_PROFILE_DIR: join(step.workDir, '.inkscape') } });
+      await rename(output, step.output).catch((err) => {
+        throw new InputRejectedError(`Inkscape produced no ${type} from this ${step.from} source; it may be empty or broken.`, err);
+      });
     },
   };
 }

@@ -60,5 +60,7 @@ async function renderPng(step: Step, page: number, side: number): Promise<void> 
   const base = join(step.workDir, 'page');
   const args = ['-f', String(page), '-l', String(page), '-singlefile', '-png', '-cropbox', '-scale-to', String(side), step.input, base];
   await step.exec('pdftoppm', args);
-  await rename(`${base}.png`, step.output);
+  await rename(`${base}.png`, step.output).catch((err) => {
+    throw new InputRejectedError(`pdftoppm rendered nothing for page ${page} of this PDF; it may be broken.`, err);
+  });
 }
