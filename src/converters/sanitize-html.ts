@@ -96,7 +96,7 @@ export function standaloneHtml(page: PageOptions): string {
     '<html>',
     '<head>',
     '<meta charset="utf-8">',
-    // No CSP <meta> here: LibreOffice 7.4's HTML import crashes on http-equiv CSP (html → pdf thumbnails); the HTTP layer can send the header.
+    // No CSP <meta> here: LibreOffice 7.4's HTML import crashes on http-equiv CSP (html → pdf thumbnails); src/http/send.ts sends the CSP as a header instead.
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${title}</title>`,
     `<style>${STYLESHEET}${page.css ?? ''}\n</style>`,
