@@ -98,6 +98,25 @@ test('imagemagick refuses a source over the pixel cap before decoding it', async
   await im.stop();
 });
 
+test('imagemagick decodes camera raw (a linear DNG) when built with libraw, and offers no raw edge otherwise', async (t) => {
+  const converter = createImageMagickConverter();
+  const im = await startConverter(t, converter);
+  if (!im) return;
+  const dng = 'image/x-adobe-dng';
+  if (converter.edges.some((edge) => edge.from === dng)) {
+    // linear.dng: a blue sky, a yellow sun at (180, 45), a red box at (185, 120), in linear light.
+    const png = await im.convert(raster('linear.dng'), dng, PNG);
+    await assertImage(png, { format: 'png', width: 240, height: 160, minSpread: 10 });
+    near(await pixel(png, 180, 45), [255, 213, 79], 40);
+    near(await pixel(png, 185, 120), [198, 40, 40], 40);
+  } else {
+    // Debian bookworm's IM6 hands raw files to a ufraw delegate, which the policy forbids.
+    t.diagnostic('this ImageMagick has no built-in libraw: camera raw edges are off');
+    for (const raw of ['image/x-canon-cr2', 'image/x-nikon-nef', 'image/x-sony-arw']) assert.ok(!converter.edges.some((edge) => edge.from === raw));
+  }
+  await im.stop();
+});
+
 test('imagemagick only offers edges its build decodes', async (t) => {
   const converter = createImageMagickConverter();
   const im = await startConverter(t, converter);
