@@ -45,7 +45,7 @@ export function createImageMagickConverter(): Converter {
     timeoutMs: 60_000,
     async start(runtime) {
       maxPixels = runtime.limits.maxPixels;
-      policy = (await readFile(POLICY_TEMPLATE, 'utf8')).replace('@AREA@', String(maxPixels));
+      policy = await renderPolicy(maxPixels);
       const readable = await readableCoders(runtime.tools.magick!.path);
       const dropped = edges.filter((edge) => !readable.has(IMAGEMAGICK_CODERS[edge.from]!));
       // The graph must only offer what this ImageMagick build really decodes (edges is the array the graph reads).
@@ -80,8 +80,13 @@ async function readableCoders(path: string): Promise<Set<string>> {
   return readable;
 }
 
+/** imagemagick-policy.xml with the pixel cap filled in. */
+export async function renderPolicy(maxPixels: number): Promise<string> {
+  return (await readFile(POLICY_TEMPLATE, 'utf8')).replaceAll('@AREA@', String(maxPixels));
+}
+
 /** Writes the policy into the job dir: MAGICK_CONFIGURE_PATH makes IM6 and IM7 load it on top of the system one. */
-async function installPolicy(workDir: string, policy: string): Promise<Record<string, string>> {
+export async function installPolicy(workDir: string, policy: string): Promise<Record<string, string>> {
   const dir = join(workDir, '.magick');
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'policy.xml'), policy);

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { createImageMagickConverter } from '../../../src/converters/imagemagick.js';
+import { createImageMagickConverter, installPolicy, renderPolicy } from '../../../src/converters/imagemagick.js';
+import { execTool } from '../../../src/converters/exec.js';
+import { resolveTools } from '../../../src/converters/tools.js';
 import { startConverter } from '../../helpers/converter-harness.js';
 import { assertImage } from '../../helpers/probe.js';
 import { zooPath } from '../../fixtures/zoo/specimen.js';
@@ -69,6 +71,24 @@ test('imagemagick rejects corrupt and truncated sources with 422', async (t) => 
   if (!im) return;
   for (const [file, from] of [['hostile-header.bmp', 'image/bmp'], ['hostile-truncated.psd', 'image/vnd.adobe.photoshop']]) {
     await assert.rejects(im.convert(raster(file!), from!, PNG), (err: { status?: number; code?: string }) => err.status === 422 && err.code === 'input_rejected');
+  }
+  await im.stop();
+});
+
+test('the policy is in force: IM lists it and denies URL, MVG, TEXT, PS and PDF coders, delegates and @ reads', async (t) => {
+  const im = await startConverter(t, createImageMagickConverter());
+  if (!im) return;
+  const { magick } = await resolveTools([createImageMagickConverter()], {});
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-im-policy-'));
+  const env = await installPolicy(dir, await renderPolicy(12_345_678));
+  const { stdout } = await execTool(magick!.path, ['-list', 'policy'], { cwd: dir, timeoutMs: 15_000, env, captureStdout: true });
+  assert.ok(stdout.includes(join(dir, '.magick', 'policy.xml')), 'our policy.xml is not loaded');
+  assert.match(stdout, /\{URL,HTTP,HTTPS,FTP,MSL,MVG,SVG,TEXT/);
+  const { stdout: limits } = await execTool(magick!.path, ['-list', 'resource'], { cwd: dir, timeoutMs: 15_000, env, captureStdout: true });
+  assert.match(limits, /Area: 12\.3\d*MP/);
+  assert.match(limits, /Memory: 256MiB/);
+  for (const source of ['label:omnic', 'text:/etc/hostname', 'mvg:/dev/null', 'ps:/dev/null', 'pdf:/dev/null', 'https://127.0.0.1/x.png', '@/etc/hostname']) {
+    await assert.rejects(execTool(magick!.path, [source, join(dir, 'out.png')], { cwd: dir, timeoutMs: 15_000, env }), undefined, source);
   }
   await im.stop();
 });
