@@ -88,7 +88,7 @@ test('the policy is in force: IM lists it and denies URL, MVG, TEXT, PS and PDF 
   assert.match(limits, /Area: 12\.3\d*MP/);
   assert.match(limits, /Memory: 256MiB/);
   for (const source of ['label:omnic', 'text:/etc/hostname', 'mvg:/dev/null', 'ps:/dev/null', 'pdf:/dev/null', 'https://127.0.0.1/x.png', '@/etc/hostname']) {
-    await assert.rejects(execTool(magick!.path, [source, join(dir, 'out.png')], { cwd: dir, timeoutMs: 15_000, env }), undefined, source);
+    await assert.rejects(execTool(magick!.path, [source, join(dir, 'out.png')], { cwd: dir, timeoutMs: 15_000, env }), Error, source);
   }
   await im.stop();
 });
