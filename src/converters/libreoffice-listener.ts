@@ -88,7 +88,7 @@ export async function startListener(spec: ListenerSpec): Promise<Listener> {
 function sofficeArgs(profile: string, pipe: string): string[] {
   return [
     `-env:UserInstallation=file://${profile}`,
-    '--headless', '--invisible', '--nologo', '--norestore', '--nodefault', '--nolockcheck', '--nofirststartwizard',
+    '--headless', '--invisible', '--nologo', '--norestore', '--nodefault', '--nolockcheck',
     `--accept=pipe,name=${pipe};urp;StarOffice.ComponentContext`,
   ];
 }

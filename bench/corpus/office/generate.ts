@@ -61,7 +61,7 @@ async function deck(seed: number, title: string, count: number): Promise<Slide[]
   return Array.from({ length: count }, (_, i) => ({
     title: i === 0 ? title : `${title}: part ${i + 1}`,
     lines: prose(seed + i, 3).split('. ').slice(0, 3),
-    ...(i % 2 ? { png: images[i % 3] } : { boxes: [{ label: 'Plan', color: '' }, { label: 'Build', color: '' }, { label: 'Ship', color: '' }] }),
+    ...(i % 2 ? { png: images[i % 3] } : { boxes: [{ label: 'Plan' }, { label: 'Build' }, { label: 'Ship' }] }),
   }));
 }
 
