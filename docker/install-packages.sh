@@ -57,5 +57,10 @@ if [ "$slim" = 1 ]; then
   find /usr/share/doc -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
   find /usr/share/doc -mindepth 1 -type d -empty -delete 2>/dev/null || true
   find /usr/share/locale -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+  # Parts of the converters only their GUIs use (clip-art, templates, wizards, tutorials); headless conversion never reads them.
+  rm -rf /usr/lib/libreoffice/share/gallery /usr/lib/libreoffice/share/template /usr/lib/libreoffice/share/wizards \
+    /usr/lib/libreoffice/program/wizards /usr/share/inkscape/tutorials /usr/share/inkscape/examples \
+    /usr/share/inkscape/templates /usr/share/inkscape/screens /usr/share/inkscape/branding \
+    /usr/include /usr/share/gtk-doc /usr/share/help
 fi
 echo "install-packages: done (${targets[*]})"
