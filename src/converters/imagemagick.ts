@@ -1,5 +1,5 @@
 // ImageMagick: raster formats sharp cannot read (bmp ico psd tga xcf pcx pnm heic camera raw) → png, under a deny-by-default policy.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputRejectedError, SourceTooLargeError } from '../errors.js';
@@ -56,9 +56,7 @@ export function createImageMagickConverter(): Converter {
       const coder = IMAGEMAGICK_CODERS[step.from];
       if (!coder || step.to !== 'image/png') throw new InputRejectedError(`ImageMagick does not convert ${step.from} to ${step.to}.`);
       const env = await installPolicy(step.workDir, policy);
-      const frame = await chooseFrame(step, coder, env, maxPixels);
-      // XCF has no merged image: IM returns the layers (bottom first, placed on the canvas), which we flatten.
-      const read = coder === 'XCF' ? [`XCF:${step.input}`, '-background', 'none', '-flatten'] : [`${coder}:${step.input}[${frame}]`];
+      const read = coder === 'XCF' ? await flattenXcf(step, maxPixels) : [`${coder}:${step.input}[${await chooseFrame(step, coder, env, maxPixels)}]`];
       await step.exec('magick', [...read, `PNG:${step.output}`], { env });
     },
   };
@@ -96,7 +94,7 @@ export async function installPolicy(workDir: string, policy: string): Promise<Re
 /**
  * Pings the frames (no pixel decoding) to enforce the pixel cap before decoding and to pick the frame:
  * an icon's largest image (ICO lists 16×16 first), otherwise frame 0 (PSD's merged composite, HEIC's
- * primary image, XCF's bottom layer, whose size is the canvas).
+ * primary image).
  */
 async function chooseFrame(step: Step, coder: string, env: Record<string, string>, maxPixels: number): Promise<number> {
   const spec = coder === 'ICO' ? `${coder}:${step.input}` : `${coder}:${step.input}[0]`;
@@ -112,4 +110,21 @@ async function chooseFrame(step: Step, coder: string, env: Record<string, string
     throw new SourceTooLargeError(`The source image is ${width}×${height} pixels, more than OMNIC_MAX_SOURCE_PIXELS (${maxPixels}) allows.`);
   }
   return coder === 'ICO' ? best : 0;
+}
+
+/**
+ * XCF has no merged image: IM returns the layers, each with its own offset but without the canvas size, so
+ * the canvas comes from the file header (magic, then width and height, big-endian) and every layer is
+ * placed on it before flattening.
+ */
+async function flattenXcf(step: Step, maxPixels: number): Promise<string[]> {
+  const handle = await open(step.input, 'r');
+  const { buffer, bytesRead } = await handle.read(Buffer.alloc(22), 0, 22, 0).finally(() => handle.close());
+  if (bytesRead < 22 || !buffer.toString('latin1', 0, 9).startsWith('gimp xcf')) throw new InputRejectedError('This is not a GIMP XCF file.');
+  const [width, height] = [buffer.readUInt32BE(14), buffer.readUInt32BE(18)];
+  if (!width || !height) throw new InputRejectedError('This XCF file declares an empty canvas.');
+  if (width * height > maxPixels) {
+    throw new SourceTooLargeError(`The source image is ${width}×${height} pixels, more than OMNIC_MAX_SOURCE_PIXELS (${maxPixels}) allows.`);
+  }
+  return [`XCF:${step.input}`, '-repage', `${width}x${height}`, '-background', 'none', '-flatten'];
 }

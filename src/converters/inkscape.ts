@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { InputRejectedError } from '../errors.js';
 import { MAX_SIDE } from '../typestring.js';
 import type { Converter, Step } from './converter.js';
+import { asEps, GS_SAFE_ARGS } from './ghostscript.js';
 
 const SVG = 'image/svg+xml';
 const PDF = 'application/pdf';
@@ -95,7 +96,7 @@ async function stagePdf(step: Step): Promise<string> {
     await copyFile(step.input, staged);
     return staged;
   }
-  const gs = ['-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-dNOINTERACT', '-dEPSCrop', '-sDEVICE=pdfwrite', `-sOutputFile=${staged}`, '-f', step.input];
+  const gs = [...GS_SAFE_ARGS, '-dEPSCrop', '-sDEVICE=pdfwrite', `-sOutputFile=${staged}`, '-f', await asEps(step)];
   await step.exec('gs', gs);
   return staged;
 }

@@ -44,12 +44,16 @@ test('ghostscript crops EPS to its BoundingBox, even one that does not start at 
   await gs.stop();
 });
 
-test('ghostscript rewrites a PDF-based Illustrator file as a plain PDF', async (t) => {
+test('ghostscript rewrites PDF-based and PostScript-based Illustrator files as plain PDF', async (t) => {
   const gs = await startConverter(t, createGhostscriptConverter());
   if (!gs) return;
   const pdf = await gs.convert(zooPath('files/vector/poster.ai'), 'application/illustrator', PDF);
   await assertPdf(pdf, { pages: 1, text: ['OMNIC AI'] });
   assert.equal(await pageSize(pdf), '400 x 300');
+  // Before AI 9, Illustrator saved PostScript: cropped to its BoundingBox like EPS.
+  const legacy = await gs.convert(zooPath('files/vector/legacy-ai8.ai'), 'application/illustrator', PDF);
+  await assertPdf(legacy, { pages: 1, text: ['LEGACY AI'] });
+  assert.equal(await pageSize(legacy), '300 x 200');
   await gs.stop();
 });
 

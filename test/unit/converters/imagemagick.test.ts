@@ -39,6 +39,7 @@ test('imagemagick converts every raster family to a faithful png', async (t) => 
     ['scene-raw.ppm', 'image/x-portable-anymap', 240, 160],
     ['plain-p3.ppm', 'image/x-portable-anymap', 64, 48],
     ['scene.heic', 'image/heic', 320, 240],
+    ['portrait.heic', 'image/heic', 180, 240],
   ];
   for (const [file, from, width, height] of cases) {
     await t.test(file, async () => {
@@ -63,6 +64,13 @@ test('imagemagick picks the largest icon frame, the PSD composite and flattens X
   await assertImage(xcf, { format: 'png', width: 200, height: 150 });
   near(await pixel(xcf, 140, 75), [220, 30, 40]);
   near(await pixel(xcf, 102, 37), [0, 128, 172]);
+  // sticker.xcf: a 160×120 canvas; a green tab at -20,-10 and a striped label at +30+40, transparent elsewhere.
+  const sticker = await im.convert(raster('sticker.xcf'), 'image/x-xcf', PNG);
+  await assertImage(sticker, { format: 'png', width: 160, height: 120 });
+  near(await pixel(sticker, 5, 5), [30, 150, 60]);
+  near(await pixel(sticker, 35, 45), [240, 120, 0]);
+  const { data } = await sharp(sticker).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.equal(data[(110 * 160 + 150) * 4 + 3], 0, 'the canvas outside the layers should be transparent');
   await im.stop();
 });
 

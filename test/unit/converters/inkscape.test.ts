@@ -48,7 +48,7 @@ test('inkscape turns svg into a vector PDF that keeps its text', async (t) => {
 test('inkscape turns eps and Illustrator files into svg that renders the same picture', async (t) => {
   const ink = await startConverter(t, createInkscapeConverter());
   if (!ink) return;
-  for (const [file, from, width, height] of [['bar-chart.eps', 'application/eps', 300, 200], ['badge.eps', 'application/eps', 160, 160], ['poster.ai', 'application/illustrator', 400, 300]] as const) {
+  for (const [file, from, width, height] of [['bar-chart.eps', 'application/eps', 300, 200], ['badge.eps', 'application/eps', 160, 160], ['poster.ai', 'application/illustrator', 400, 300], ['legacy-ai8.ai', 'application/illustrator', 300, 200]] as const) {
     const svg = await readFile(await ink.convert(vector(file), from, SVG), 'utf8');
     assert.match(svg, /<svg[\s>]/);
     // Inkscape writes CSS px (pt × 4/3); the picture must not be empty.
