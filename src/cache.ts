@@ -29,8 +29,9 @@ export interface CacheHit {
   objectKey: string;
   file: string;
   size: number;
-  mtimeMs: number;
   meta: CacheMeta;
+  /** The bytes, when small enough to be held in memory (hot results are served without touching the disk). */
+  body?: Buffer;
 }
 
 export interface CacheEvents {
@@ -44,6 +45,10 @@ export function cacheKey(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
 
+/** Objects up to this size are kept in memory once read, up to HOT_BYTES in all. */
+const HOT_ENTRY_BYTES = 512 * 1024;
+const HOT_BYTES = 64 * 2 ** 20;
+
 export async function createCache(options: { dir: string; maxBytes: number }, events: CacheEvents = {}) {
   const objects = join(options.dir, 'objects');
   // Each process writes into its own temp directory, so a CLI command next to a running server sweeps only dead ones.
@@ -52,6 +57,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   const dataPath = (key: string) => join(objects, key.slice(0, 2), key);
   const metaPath = (key: string) => `${dataPath(key)}.json`;
   let bytes = 0;
+  const hot = new LRUCache<string, Buffer>({ maxSize: HOT_BYTES, maxEntrySize: HOT_ENTRY_BYTES, sizeCalculation: (b) => Math.max(1, b.length) });
   const lru = new LRUCache<string, CacheMeta>({
     maxSize: options.maxBytes,
     sizeCalculation: (meta) => Math.max(1, meta.size),
@@ -59,7 +65,10 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       bytes -= Math.max(1, meta.size);
       events.onBytes?.(bytes);
       if (reason === 'evict') events.onEvict?.();
-      if (reason === 'evict' || reason === 'delete') void removeFiles(key);
+      if (reason === 'evict' || reason === 'delete') {
+        hot.delete(key);
+        void removeFiles(key);
+      }
     },
   });
   const track = (key: string, meta: CacheMeta) => {
@@ -93,12 +102,18 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
         lru.delete(key);
         return undefined;
       }
-      const info = await stat(dataPath(objectKey)).catch(() => undefined);
+      const file = dataPath(objectKey);
+      const cached = hot.get(objectKey);
+      if (cached) return { key, objectKey, file, size: cached.length, meta, body: cached };
+      const info = await stat(file).catch(() => undefined);
       if (!info) {
         lru.delete(key);
         return undefined;
       }
-      return { key, objectKey, file: dataPath(objectKey), size: info.size, mtimeMs: info.mtimeMs, meta };
+      if (info.size > HOT_ENTRY_BYTES) return { key, objectKey, file, size: info.size, meta };
+      const body = await readFile(file).catch(() => undefined);
+      if (body) hot.set(objectKey, body);
+      return { key, objectKey, file, size: body?.length ?? info.size, meta, body };
     },
     has(key: string): boolean {
       return lru.has(key);
@@ -111,7 +126,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       await rename(tempFile, dataPath(key));
       await writeMeta(key, full);
       track(key, full);
-      return { key, objectKey: key, file: dataPath(key), size: info.size, mtimeMs: Date.now(), meta: full };
+      return { key, objectKey: key, file: dataPath(key), size: info.size, meta: full };
     },
     /** Records a result: a small entry pointing at the object that holds the bytes. */
     async putRef(key: string, objectKey: string, meta: Omit<CacheMeta, 'size' | 'created' | 'ref'>): Promise<void> {
@@ -127,6 +142,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
     },
     async clear(): Promise<void> {
       lru.clear();
+      hot.clear();
       await rm(objects, { recursive: true, force: true });
       await mkdir(objects, { recursive: true });
     },

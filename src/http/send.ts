@@ -32,11 +32,11 @@ export function sendHit(ctx: Context, hit: CacheHit, options: { mime: string; pa
   if (range && (!ctx.get('If-Range') || ctx.get('If-Range') === etag)) {
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${hit.size}`);
-    setBody(ctx, range.end - range.start + 1, () => createReadStream(hit.file, range));
+    setBody(ctx, range.end - range.start + 1, () => hit.body?.subarray(range.start, range.end + 1) ?? createReadStream(hit.file, range));
     return;
   }
   ctx.status = 200;
-  setBody(ctx, hit.size, () => createReadStream(hit.file));
+  setBody(ctx, hit.size, () => hit.body ?? createReadStream(hit.file));
 }
 
 /** HEAD gets the headers GET would get (Koa turns a null body into 204, so an empty one stands in). */

@@ -15,7 +15,7 @@ describe('POST /convert', () => {
   after(() => omnic.close());
 
   it('converts a raw body', async () => {
-    const res = await omnic.get('/convert/thumb.webp:120x80', { method: 'POST', body: jpeg, headers: { 'Content-Type': 'image/jpeg' } });
+    const res = await omnic.get('/convert/thumb.webp:120x80', { method: 'POST', body: new Uint8Array(jpeg), headers: { 'Content-Type': 'image/jpeg' } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-omnic-path'), 'jpg>thumb.webp');
     await assertImage(Buffer.from(await res.arrayBuffer()), { format: 'webp', width: 120, height: 80 });
@@ -23,7 +23,7 @@ describe('POST /convert', () => {
 
   it('converts a multipart upload and reuses the cached source for the same bytes', async () => {
     const form = new FormData();
-    form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'photo.jpg');
+    form.append('file', new Blob([new Uint8Array(jpeg)], { type: 'image/jpeg' }), 'photo.jpg');
     const res = await omnic.get('/convert/png:300x', { method: 'POST', body: form });
     assert.equal(res.status, 200);
     await assertImage(Buffer.from(await res.arrayBuffer()), { format: 'png', width: 300, height: 200 });
@@ -31,15 +31,15 @@ describe('POST /convert', () => {
 
   it('refuses a body over OMNIC_MAX_SOURCE_BYTES with 413 and an empty one with 400', async () => {
     const big = Buffer.alloc(300_000, 1);
-    const res = await omnic.get('/convert/png', { method: 'POST', body: big });
+    const res = await omnic.get('/convert/png', { method: 'POST', body: new Uint8Array(big) });
     assert.equal(res.status, 413);
     assert.equal((await res.json()).error, 'source_too_large');
-    const empty = await omnic.get('/convert/png', { method: 'POST', body: Buffer.alloc(0) });
+    const empty = await omnic.get('/convert/png', { method: 'POST', body: new Uint8Array(0) });
     assert.equal(empty.status, 400);
   });
 
   it('answers 422 for a PDF body under the image profile', async () => {
-    const res = await omnic.get('/convert/png', { method: 'POST', body: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    const res = await omnic.get('/convert/png', { method: 'POST', body: new TextEncoder().encode('%PDF-1.4\n%%EOF\n') });
     assert.equal(res.status, 422);
     assert.equal((await res.json()).error, 'no_conversion_path');
   });
