@@ -1,4 +1,5 @@
 // One warm LibreOffice listener: a headless soffice with its own user profile plus the python3-uno bridge that drives it.
+import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -75,6 +76,7 @@ export async function startListener(spec: ListenerSpec): Promise<Listener> {
     soffice.kill();
     bridge.kill();
     await Promise.all([soffice.exited, bridge.exited]);
+    await Promise.all(oslPipes(`file://${profile}`, pipe).map((path) => rm(path, { force: true })));
   };
   try {
     const socket = await connectWhenReady(socketPath, died);
@@ -91,6 +93,17 @@ function sofficeArgs(profile: string, pipe: string): string[] {
     '--headless', '--invisible', '--nologo', '--norestore', '--nodefault', '--nolockcheck',
     `--accept=pipe,name=${pipe};urp;StarOffice.ComponentContext`,
   ];
+}
+
+/**
+ * The unix sockets a killed soffice leaves in /tmp (sal's pipe directory, whatever TMPDIR says): the --accept pipe and the
+ * single-instance pipe, named "SingleOfficeIPC_" + MD5 of the UTF-16LE profile URL in unpadded hex (desktop/source/app/officeipcthread.cxx).
+ */
+function oslPipes(profileUrl: string, pipe: string): string[] {
+  const digest = createHash('md5').update(Buffer.from(profileUrl, 'utf16le')).digest();
+  const ipc = `SingleOfficeIPC_${[...digest].map((b) => b.toString(16)).join('')}`;
+  const uid = process.getuid?.() ?? 0;
+  return [pipe, ipc].map((name) => `/tmp/OSL_PIPE_${uid}_${name}`);
 }
 
 function describe(soffice: Daemon, bridge: Daemon): string {

@@ -98,7 +98,8 @@ export async function createLibreofficePool(spec: PoolSpec): Promise<Libreoffice
       }
       const waiter = { take: (slot: Slot) => (signal.removeEventListener('abort', onAbort), resolve(slot)), fail: reject };
       const onAbort = () => {
-        waiters.splice(waiters.indexOf(waiter), 1);
+        const at = waiters.indexOf(waiter);
+        if (at >= 0) waiters.splice(at, 1);
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });

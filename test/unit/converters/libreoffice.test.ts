@@ -158,4 +158,7 @@ test('stop() leaves no soffice process behind', async (t) => {
   assert.equal((await listenerPids(lo.root)).length, 2);
   await lo.converter.stop!();
   assert.deepEqual(await listenerPids(lo.root), []);
+  // Nor the unix sockets soffice leaves in /tmp when it is killed.
+  const sockets = (await readdir('/tmp')).filter((name) => name.startsWith('OSL_PIPE_') && name.endsWith(`-${process.pid}`));
+  assert.deepEqual(sockets, []);
 });
