@@ -1,0 +1,109 @@
+// The mesh converter with real assimp and f3d: format conversion, a lit three-quarter render, and hostile meshes.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { glbJson, selfContained } from '../../../src/converters/mesh-input.js';
+import { f3dArgs, f3dFlavour } from '../../../src/converters/mesh-render.js';
+import { createMeshConverter } from '../../../src/converters/mesh.js';
+import { InputRejectedError } from '../../../src/errors.js';
+import { startConverter } from '../../helpers/converter-harness.js';
+import { assertImage, magicOf } from '../../helpers/probe.js';
+import { zooPath } from '../../fixtures/zoo/specimen.js';
+
+const mesh = (name: string) => zooPath(`files/mesh/${name}`);
+const STL = 'model/stl';
+const GLB = 'model/gltf-binary';
+const PNG = 'image/png';
+
+/** Distinct grey levels (in steps of 8) that each cover at least 2 % of the non-white pixels: one per lit face. */
+async function faceShades(png: string): Promise<number> {
+  const { data } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const counts = new Map<number, number>();
+  let object = 0;
+  for (const value of data) {
+    if (value > 245) continue;
+    object++;
+    counts.set(value >> 3, (counts.get(value >> 3) ?? 0) + 1);
+  }
+  return [...counts.values()].filter((count) => count > object * 0.02).length;
+}
+
+test('f3dFlavour tells f3d 1.x from 2.x/3.x, whose options were renamed', () => {
+  assert.equal(f3dFlavour('f3d 1.3.1'), 'v1');
+  assert.equal(f3dFlavour('F3D 3.1.0'), 'v2');
+  assert.ok(f3dArgs('v1', 'stl', 'in.stl', 'out.png').includes('--bg-color=1,1,1'));
+  assert.ok(f3dArgs('v2', 'obj', 'in.obj', 'out.png').includes('--background-color=1,1,1'));
+  assert.ok(f3dArgs('v2', 'stl', 'in.stl', 'out.png').includes('--up=+Z'), 'STL is Z-up');
+});
+
+test('selfContained refuses external glTF buffers and blanks external images', () => {
+  assert.throws(() => selfContained({ buffers: [{ uri: '/etc/passwd', byteLength: 10 }] }), InputRejectedError);
+  const doc = selfContained({ buffers: [{ uri: 'data:application/octet-stream;base64,AAAA' }], images: [{ uri: '../../secret.png' }] }) as { images: { uri: string }[] };
+  assert.match(doc.images[0]!.uri, /^data:image\/png;base64,/);
+});
+
+test('f3d renders a cube as a cube: 800×800, lit faces in different shades, on white', async (t) => {
+  const converter = await startConverter(t, createMeshConverter());
+  if (!converter) return;
+  const objAsGlb = await converter.convert(mesh('cube.obj'), 'model/obj', GLB);
+  for (const [file, from] of [['cube.stl', STL], ['cube-binary.stl', STL], ['cube.ply', 'model/x-ply'], ['cube.glb', GLB], [objAsGlb, GLB]] as const) {
+    const png = await converter.convert(file.startsWith('/') ? file : mesh(file), from, PNG);
+    await assertImage(png, { format: 'png', width: 800, height: 800, minSpread: 10 });
+    assert.ok((await faceShades(png)) >= 2, `${file}: a flat silhouette, not a three-quarter view`);
+    // The background is white and the model sits inside the frame, not filling it.
+    const corner = await sharp(await sharp(png).extract({ left: 0, top: 0, width: 20, height: 20 }).toBuffer()).stats();
+    assert.ok(corner.channels[0]!.mean > 240, `${file}: the corner is not background`);
+  }
+  await converter.stop();
+});
+
+test('f3d renders a tetrahedron from glTF, and from 3DS, OFF and Collada through glb', async (t) => {
+  const converter = await startConverter(t, createMeshConverter());
+  if (!converter) return;
+  const gltf = await converter.convert(mesh('tetrahedron.gltf'), 'model/gltf+json', PNG);
+  await assertImage(gltf, { format: 'png', width: 800, height: 800, minSpread: 10 });
+  // The glTF's own orange material is used, not omnic's default grey-blue.
+  const { channels } = await sharp(gltf).stats();
+  assert.ok(channels[0]!.mean > channels[2]!.mean + 5, 'expected the orange base colour');
+  for (const [file, from] of [['tetrahedron.3ds', 'model/x-3ds'], ['tetrahedron.off', 'model/x-off']] as const) {
+    const glb = await converter.convert(mesh(file), from, GLB);
+    const png = await converter.convert(glb, GLB, PNG);
+    await assertImage(png, { format: 'png', width: 800, height: 800, minSpread: 10 });
+    assert.ok((await faceShades(png)) >= 2, `${file}: two faces of the tetrahedron, lit differently`);
+  }
+  const cube = await converter.convert(mesh('cube.dae'), 'model/vnd.collada+xml', GLB);
+  assert.ok((await faceShades(await converter.convert(cube, GLB, PNG))) >= 2);
+  await converter.stop();
+});
+
+test('assimp converts meshes to glb, binary stl and obj with the geometry intact', async (t) => {
+  const converter = await startConverter(t, createMeshConverter());
+  if (!converter) return;
+  const glb = await converter.convert(mesh('cube.stl'), STL, GLB);
+  assert.equal(await magicOf(glb), 'model/gltf-binary');
+  const json = glbJson(await readFile(glb)) as { accessors: { count: number; type: string }[] };
+  assert.ok(json.accessors.some((a) => a.type === 'VEC3' && a.count >= 8), 'the glb has the cube\'s vertices');
+  const stl = await readFile(await converter.convert(mesh('tetrahedron.obj'), 'model/obj', STL));
+  // Binary STL: 80-byte header, facet count, 50 bytes a facet.
+  assert.equal(stl.readUInt32LE(80), 4);
+  assert.equal(stl.length, 84 + 4 * 50);
+  const obj = await readFile(await converter.convert(mesh('cube.ply'), 'model/x-ply', 'model/obj'), 'utf8');
+  assert.ok(obj.split('\n').filter((line) => line.startsWith('v ')).length >= 8, 'the obj has vertex lines');
+  assert.ok(obj.split('\n').filter((line) => line.startsWith('f ')).length === 12, 'the obj has the 12 triangles');
+  assert.doesNotMatch(obj, /^mtllib/m, 'no reference to a material file that is not part of the output');
+  const fromGltf = await converter.convert(mesh('tetrahedron.gltf'), 'model/gltf+json', STL);
+  assert.equal((await readFile(fromGltf)).readUInt32LE(80), 4);
+  await converter.stop();
+});
+
+test('a truncated STL and a glTF that points at /etc/passwd are 422, in both directions', async (t) => {
+  const converter = await startConverter(t, createMeshConverter());
+  if (!converter) return;
+  const rejected = (err: unknown) => err instanceof InputRejectedError;
+  await assert.rejects(converter.convert(mesh('truncated.stl'), STL, GLB), rejected);
+  await assert.rejects(converter.convert(mesh('truncated.stl'), STL, PNG), rejected);
+  await assert.rejects(converter.convert(mesh('external-buffer.gltf'), 'model/gltf+json', GLB), rejected);
+  await assert.rejects(converter.convert(mesh('external-buffer.gltf'), 'model/gltf+json', PNG), rejected);
+  await converter.stop();
+});
