@@ -112,9 +112,27 @@ describe('libreoffice through /media and /convert', () => {
     }
   });
 
+  it('a killed listener is restarted, counted in omnic_converter_restarts_total, and documents keep converting', async (t) => {
+    if (skip) return t.skip(skip);
+    const [victim] = (await poolSoffices()).filter((pid) => !preexisting.includes(pid));
+    process.kill(victim!, 'SIGKILL');
+    const deadline = Date.now() + 60_000;
+    while ((await omnic!.metric('omnic_converter_restarts_total', { converter: 'libreoffice' })) < 1) {
+      assert.ok(Date.now() < deadline, 'no restart was counted');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const res = await omnic!.get(mediaPath('thumb.png:200x200', src(specimen('odp-pitch').file)));
+    assert.equal(res.status, 200);
+    await assertImage(Buffer.from(await res.arrayBuffer()), { format: 'png', width: 200, height: 200 });
+  });
+
   it('stop() ends every soffice the pool started', async (t) => {
     if (skip) return t.skip(skip);
-    const mine = (await poolSoffices()).filter((pid) => !preexisting.includes(pid));
+    // The listener replaced in the previous test may still be starting: wait for both.
+    let mine: number[] = [];
+    for (const deadline = Date.now() + 60_000; mine.length !== 2 && Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      mine = (await poolSoffices()).filter((pid) => !preexisting.includes(pid));
+    }
     assert.equal(mine.length, 2, 'expected two warm listeners');
     await omnic!.close();
     omnic = undefined;
