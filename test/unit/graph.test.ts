@@ -35,6 +35,13 @@ describe('cheapestPath', () => {
     assert.deepEqual(route(cheapestPath(buildGraph([short, long], ALL), { from: 'a/a', to: 'd/d' })), ['short:a/a>d/d']);
   });
 
+  it('on equal cost, fewer steps wins even when the longer path reaches the target first', () => {
+    // Dijkstra settles b and c (cost 1, 2) before x (cost 3), so the 3-step path is found first.
+    const long = fake('long', [e('a/a', 'b/b', 1), e('b/b', 'c/c', 1), e('c/c', 'd/d', 2)]);
+    const short = fake('short', [e('a/a', 'x/x', 3), e('x/x', 'd/d', 1)]);
+    assert.deepEqual(route(cheapestPath(buildGraph([long, short], ALL), { from: 'a/a', to: 'd/d' })), ['short:a/a>x/x', 'short:x/x>d/d']);
+  });
+
   it('lastBy forces the final edge onto that converter, even when dearer', () => {
     const graph = buildGraph([fake('poppler', [e(PDF, PNG, 1), e(PDF, WEBP, 1)]), fake('sharp', [e(PNG, WEBP, 2), e(PNG, PNG, 1)])], ALL);
     assert.deepEqual(route(cheapestPath(graph, { from: PDF, to: WEBP })), ['poppler:' + PDF + '>' + WEBP]);

@@ -48,6 +48,9 @@ async function pidFile(name: string): Promise<number> {
   throw new Error(`${name} never appeared`);
 }
 
+// A regression in group killing would otherwise hang on the 30 s sleeps: fail fast instead.
+const BOUNDED = { timeout: 10_000 };
+
 describe('execTool', () => {
   it('returns stdout when asked, runs in cwd, and discards stdout otherwise', async () => {
     assert.equal((await sh('pwd', { captureStdout: true })).stdout.trim(), cwd);
@@ -77,7 +80,7 @@ describe('execTool', () => {
     await assert.rejects(execTool('/nonexistent/tool', [], { cwd, timeoutMs: 5000 }), ToolFailedError);
   });
 
-  it('a hanging tool is killed at the deadline with ConversionTimeoutError, and no process of its group survives', async () => {
+  it('a hanging tool is killed at the deadline with ConversionTimeoutError, and no process of its group survives', BOUNDED, async () => {
     const started = performance.now();
     const running = sh('echo $$ > sh.pid; sleep 30 & echo $! > bg.pid; sleep 30', { timeoutMs: 400, label: 'sleepy' });
     const shPid = await pidFile('sh.pid');
@@ -90,7 +93,7 @@ describe('execTool', () => {
     assert.equal(await alive(bgPid), false, 'the background sleep survived');
   });
 
-  it('an abort signal kills the whole group at once', async () => {
+  it('an abort signal kills the whole group at once', BOUNDED, async () => {
     const controller = new AbortController();
     const running = sh('echo $$ > abort-sh.pid; sleep 30 & echo $! > abort-bg.pid; sleep 30', { signal: controller.signal });
     const shPid = await pidFile('abort-sh.pid');
@@ -103,7 +106,7 @@ describe('execTool', () => {
     assert.equal(await alive(bgPid), false);
   });
 
-  it('a tool that exits while a child of it keeps running returns at once, and the child is killed', async () => {
+  it('a tool that exits while a child of it keeps running returns at once, and the child is killed', BOUNDED, async () => {
     const started = performance.now();
     await sh('sleep 30 & echo $! > orphan.pid; exit 0', { timeoutMs: 20_000 });
     assert.ok(performance.now() - started < 3000, 'waited for the orphaned grandchild');
@@ -145,7 +148,7 @@ describe('execTool', () => {
 });
 
 describe('spawnDaemon', () => {
-  it('kill() ends the daemon and its whole group', async () => {
+  it('kill() ends the daemon and its whole group', BOUNDED, async () => {
     const daemon = spawnDaemon('/bin/sh', ['-c', 'sleep 30 & echo $! > daemon-bg.pid; sleep 30'], { cwd });
     const bgPid = await pidFile('daemon-bg.pid');
     assert.ok(await alive(daemon.pid));
