@@ -11,6 +11,8 @@ import { createPopplerConverter } from './poppler.js';
 import { createGhostscriptConverter } from './ghostscript.js';
 import { createInkscapeConverter } from './inkscape.js';
 import { createLibreofficeConverter } from './libreoffice.js';
+import { createOpenbabelConverter } from './openbabel.js';
+import { createMeshConverter } from './mesh.js';
 
 export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   sharp: createSharpConverter,
@@ -24,6 +26,8 @@ export const CONVERTER_FACTORIES: Readonly<Record<string, () => Converter>> = {
   poppler: createPopplerConverter,
   ghostscript: createGhostscriptConverter,
   inkscape: createInkscapeConverter,
+  openbabel: createOpenbabelConverter,
+  mesh: createMeshConverter,
 };
 
 export function createConverters(names: readonly string[]): Converter[] {
