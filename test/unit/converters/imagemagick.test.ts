@@ -59,6 +59,10 @@ test('imagemagick picks the largest icon frame, the PSD composite and flattens X
   await assertImage(psd, { format: 'png', width: 400, height: 300 });
   near(await pixel(psd, 125, 95), [0x15, 0x65, 0xc0]);
   near(await pixel(psd, 20, 280), [0xff, 0x93, 0x0a], 40);
+  // no-composite.psd: the same layers, but flagged as having no real merged image and a white composite.
+  const merged = await im.convert(raster('no-composite.psd'), 'image/vnd.adobe.photoshop', PNG);
+  near(await pixel(merged, 125, 95), [0x15, 0x65, 0xc0]);
+  near(await pixel(merged, 20, 280), [0xff, 0x93, 0x0a], 40);
   // two-layers.xcf: a red disc layer over a teal-to-navy background layer, transparent around the disc.
   const xcf = await im.convert(raster('two-layers.xcf'), 'image/x-xcf', PNG);
   await assertImage(xcf, { format: 'png', width: 200, height: 150 });
