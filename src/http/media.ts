@@ -27,6 +27,9 @@ const RETRY_AFTER_SECONDS = 2;
 export function mediaHandler(deps: MediaDeps) {
   return async (ctx: Context) => {
     const state = ctx.state as RequestState;
+    // Pages on other origins read status=1 and the Resource Timing status of placeholders (omnic.js).
+    ctx.set('Access-Control-Allow-Origin', '*');
+    ctx.set('Timing-Allow-Origin', '*');
     const target = parseTypestring(String(ctx.params.rest ?? ''));
     const rawUrl = single(ctx.query.url);
     if (!rawUrl) throw new InvalidRequestError('Missing url: add ?url=<http(s) URL of the source>.');
