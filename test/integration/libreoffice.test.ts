@@ -69,7 +69,7 @@ describe('libreoffice through /media and /convert', () => {
 
   it('thumbnails docx, xlsx, pptx, odt, rtf and csv at 200×200', async (t) => {
     if (skip) return t.skip(skip);
-    for (const name of ['docx-letter', 'xlsx-budget', 'pptx-pitch', 'odt-report', 'rtf-letter', 'csv-cities']) {
+    for (const name of ['docx-letter', 'xlsx-budget', 'pptx-pitch', 'odt-report', 'rtf-letter', 'csv-cities', 'vsdx-process']) {
       const res = await omnic!.get(mediaPath('thumb.png:200x200', src(specimen(name).file)));
       assert.equal(res.status, 200, name);
       assert.match(res.headers.get('x-omnic-path') ?? '', /^\w+>pdf>png>thumb\.png$/, name);
