@@ -72,6 +72,13 @@ describe('omnic sign', { concurrency: 3 }, () => {
     verifySignature(['cli-key'], 'png', url, signed.searchParams.get('sig')!, String(exp));
   });
 
+  it('a non-numeric --exp or --ttl exits 2 instead of printing a URL that can never verify', async () => {
+    const [exp, ttl] = await Promise.all([omnic(['sign', 'png', url, '--key', 'k', '--exp', 'tomorrow']), omnic(['sign', 'png', url, '--key', 'k', '--ttl', 'an hour'])]);
+    assert.equal(exp.code, 2, exp.stdout);
+    assert.doesNotMatch(exp.stdout, /exp=NaN/);
+    assert.equal(ttl.code, 2, ttl.stdout);
+  });
+
   it('without a key exits 2 and says how to provide one', async () => {
     const { code, stdout, stderr } = await omnic(['sign', 'png', url]);
     assert.equal(code, 2);

@@ -126,6 +126,17 @@ describe('cache', () => {
     assert.equal(await exists(hitA.file), true);
   });
 
+  it('an object larger than the whole cap does not stay on disk untracked', async () => {
+    // lru-cache refuses an entry over maxSize without calling dispose, so its files are never removed, not even at boot.
+    const cache = await createCache({ dir, maxBytes: 100 });
+    const big = cacheKey('too-big');
+    const hit = await putBytes(cache, big, Buffer.alloc(500));
+    assert.equal(cache.stats().entries, 0);
+    const again = await createCache({ dir, maxBytes: 100 });
+    assert.equal(again.stats().entries, 0);
+    assert.equal(await exists(hit.file), false, 'an untracked 500-byte object outlives the 100-byte cap');
+  });
+
   it('prune evicts down to a target', async () => {
     const cache = await createCache({ dir, maxBytes: 10_000 });
     for (const k of ['1', '2', '3', '4']) await putBytes(cache, cacheKey(k), Buffer.alloc(100));

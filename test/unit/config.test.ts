@@ -124,6 +124,15 @@ describe('environment variables', () => {
     assert.equal(loadConfig({ OMNIC_ALLOW_PRIVATE_NETWORKS: 'false' }).egress.allowPrivateNetworks, false);
   });
 
+  it('a boolean written 0, no, off or empty never opens private networks; nonsense is refused', () => {
+    // convict's Boolean coerces every string except "false" to true: OMNIC_ALLOW_PRIVATE_NETWORKS=0 would allow SSRF.
+    for (const value of ['0', 'no', 'off', 'NO', '']) {
+      assert.equal(loadConfig({ OMNIC_ALLOW_PRIVATE_NETWORKS: value }).egress.allowPrivateNetworks, false, `"${value}" enabled private networks`);
+    }
+    for (const value of ['1', 'yes', 'on', 'TRUE']) assert.equal(loadConfig({ OMNIC_ALLOW_PRIVATE_NETWORKS: value }).egress.allowPrivateNetworks, true, `"${value}"`);
+    refuses({ OMNIC_ALLOW_PRIVATE_NETWORKS: 'maybe' }, 'OMNIC_ALLOW_PRIVATE_NETWORKS');
+  });
+
   it('unknown OMNIC_* variables and other variables are ignored', () => {
     const config = loadConfig({ OMNIC_NO_SUCH_THING: 'x', OMNIC_BIN_NOTATOOL: '/bin/true', HOME: '/root', PATH: '/usr/bin' });
     assert.equal(config.port, 8080);

@@ -51,6 +51,12 @@ describe('formats', () => {
     rejects('', /empty/);
   });
 
+  it('a malformed %-escape is a 400, not an internal error', () => {
+    // Koa's router has already decoded the path once, so /media/png%25/ arrives here as "png%".
+    rejects('png%', /typestring/i);
+    rejects('png:bg=%zz', /typestring/i);
+  });
+
   it('ignores a trailing slash and URL encoding', () => {
     assert.equal(parseTypestring('png/').canonical, 'png');
     assert.equal(parseTypestring('thumb.png%3A64x64').canonical, 'thumb.png:64x64');
