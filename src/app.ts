@@ -5,6 +5,7 @@ import type { Jobs } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import type { Placeholders } from './placeholder.js';
+import { adminAuth, adminPage, adminSign } from './http/admin.js';
 import { convertHandler } from './http/convert.js';
 import { mediaHandler } from './http/media.js';
 import { named, requestContext } from './http/middleware.js';
@@ -23,6 +24,9 @@ export interface AppDeps extends OpsDeps {
   maxSourceBytes: number;
   /** Serve /metrics on this app (false when OMNIC_METRICS_PORT has its own listener). */
   serveMetrics: boolean;
+  /** OMNIC_ADMIN_TOKEN; empty turns /admin/ off. */
+  adminToken: string;
+  adminHtml: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -39,6 +43,10 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/version', named('version'), versionHandler(deps.version));
   router.get('/formats', named('formats'), formatsHandler(deps.formats));
   router.get('/omnic.js', named('client'), clientScriptHandler(deps.clientScript));
+  const admin = adminAuth(deps.adminToken);
+  router.get('/admin', named('admin'), admin, (ctx) => ctx.redirect('/admin/'));
+  router.get('/admin/', named('admin'), admin, adminPage(deps.adminHtml));
+  router.get('/admin/sign', named('admin'), admin, adminSign(deps.signingKeys[0]));
   app.use(requestContext(deps.log, deps.metrics));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'invalid_request'
   | 'forbidden_source'
   | 'bad_signature'
+  | 'unauthorized'
   | 'not_found'
   | 'source_too_large'
   | 'unsupported_format'
@@ -46,6 +47,12 @@ export class ForbiddenSourceError extends OmnicError {
 export class BadSignatureError extends OmnicError {
   constructor(message: string) {
     super(403, 'bad_signature', message);
+  }
+}
+
+export class UnauthorizedError extends OmnicError {
+  constructor(message: string) {
+    super(401, 'unauthorized', message, { headers: { 'WWW-Authenticate': 'Bearer realm="omnic"' } });
   }
 }
 

@@ -9,6 +9,7 @@ import { allToolNames, createConverters } from './converters/index.js';
 import { resolveTools } from './converters/tools.js';
 import { formatsReport } from './formats-report.js';
 import { buildGraph } from './graph.js';
+import { loadAdminPage } from './http/admin.js';
 import { loadClientScript, type VersionInfo } from './http/ops.js';
 import { createJobs } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
@@ -114,6 +115,8 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
     version,
     formats: formatsReport(graph, profile.name),
     clientScript: await loadClientScript(),
+    adminToken: config.adminToken,
+    adminHtml: await loadAdminPage(),
   });
   const server = createServer(app.callback());
   // Conversions may take longer than Node's default request timeout allows.
