@@ -44,7 +44,6 @@ export function createApp(deps: AppDeps): Koa {
   router.get('/formats', named('formats'), formatsHandler(deps.formats));
   router.get('/omnic.js', named('client'), clientScriptHandler(deps.clientScript));
   const admin = adminAuth(deps.adminToken);
-  router.get('/admin', named('admin'), admin, (ctx) => ctx.redirect('/admin/'));
   router.get('/admin/', named('admin'), admin, adminPage(deps.adminHtml));
   router.get('/admin/sign', named('admin'), admin, adminSign(deps.signingKeys[0]));
   app.use(requestContext(deps.log, deps.metrics));
