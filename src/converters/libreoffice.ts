@@ -86,8 +86,8 @@ export function createLibreofficeConverter(options: LibreofficeOptions = {}): Co
       const filters = LIBREOFFICE_FILTERS[step.from];
       if (!filters || step.to !== 'application/pdf') throw new InputRejectedError(`LibreOffice cannot convert ${step.from} to ${step.to}.`);
       if (!pool) throw new Error('The libreoffice converter was not started.');
-      // The cached source has no extension; LibreOffice names the document after its file, so give it one.
-      const input = join(step.workDir, `source.${canonicalExt(step.from)}`);
+      // The cached source has no extension; LibreOffice names the document (and a CSV's sheet) after its file, so give it a neutral one.
+      const input = join(step.workDir, `document.${canonicalExt(step.from)}`);
       await symlink(resolve(step.input), input);
       try {
         const reply = await pool.convert({ input, output: resolve(step.output), importFilter: filters.import, filterOptions: filters.options, exportFilter: filters.export }, step.signal);
