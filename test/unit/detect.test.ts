@@ -87,6 +87,16 @@ describe('magic bytes win over the name', () => {
     assert.equal(await mimeOf('just some words\n', { contentType: 'image/png' }), 'text/plain');
   });
 
+  it('an MPEG transport stream video is never TypeScript source', async () => {
+    // file-type calls MPEG-TS video/mp2t, which formats.ts lists as an alias of text/typescript (servers send it for .ts).
+    const packets = Buffer.alloc(188 * 8);
+    for (let i = 0; i < 8; i++) packets.set([0x47, 0x40, 0x00, 0x10], i * 188);
+    for (const hints of [{}, { filename: 'clip.ts' }, { filename: 'clip.mp4' }]) {
+      const found = await detect(packets, hints);
+      assert.notEqual(found.format?.family, 'code', `MPEG-TS with ${JSON.stringify(hints)} detected as ${found.format?.mime}`);
+    }
+  });
+
   it('binary bytes named .md are not markdown', async () => {
     const noise = Buffer.from(Array.from({ length: 256 }, (_, i) => (i * 7) % 256));
     const found = await detect(noise, { filename: 'readme.md' });

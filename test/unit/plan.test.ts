@@ -56,6 +56,14 @@ describe('plan names', () => {
     assert.equal(sized.steps[0]!.edge.converter.name, 'sharp');
     assert.deepEqual(plan('png', planner(), PNG).steps, []);
   });
+
+  it('a same-type target with options that change the bytes (q, bg) is re-encoded, not answered with the source', () => {
+    // jpg:q=30 of a JPEG asks for a smaller JPEG; an empty plan would serve the original bytes.
+    const recompressed = plan('jpg:q=30', planner(), JPEG);
+    assert.deepEqual(recompressed.steps.map((s) => s.edge.converter.name), ['sharp']);
+    assert.deepEqual(recompressed.steps[0]!.options, { q: 30 });
+    assert.equal(plan('png:bg=ffffff', planner(), PNG).steps.length, 1);
+  });
 });
 
 describe('step keys', () => {
