@@ -7,8 +7,8 @@ FROM ${BASE} AS base
 COPY docker/install-packages.sh /opt/omnic-build/install-packages.sh
 COPY docker/packages/base.txt /opt/omnic-build/packages/base.txt
 RUN /opt/omnic-build/install-packages.sh --slim base \
- && groupadd --system --gid 10001 omnic \
- && useradd --system --uid 10001 --gid omnic --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin omnic \
+ && groupadd --gid 10001 omnic \
+ && useradd --uid 10001 --gid omnic --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin omnic \
  && mkdir -p /var/cache/omnic /app \
  && chown omnic:omnic /var/cache/omnic
 

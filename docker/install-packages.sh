@@ -50,6 +50,13 @@ if [ -n "$packages" ]; then
   # shellcheck disable=SC2086 # one word per package, on purpose
   apt-get install -y -qq --no-install-recommends $packages
 fi
+# After pruning, every installed program must still find all its shared libraries.
+check_linked() {
+  local broken
+  broken=$(find /usr/bin /usr/sbin /usr/lib/libreoffice/program -maxdepth 1 -type f -perm -u+x -print0 2>/dev/null \
+    | xargs -0 -r -n 50 ldd 2>/dev/null | awk '/^\// { file = $1 } /not found/ { print file, $1 }' || true)
+  [ -z "$broken" ] || { echo "install-packages: pruning broke shared libraries:" >&2; echo "$broken" >&2; exit 1; }
+}
 if [ "$slim" = 1 ]; then
   apt-get clean
   rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log /tmp/* \
@@ -62,5 +69,10 @@ if [ "$slim" = 1 ]; then
     /usr/lib/libreoffice/program/wizards /usr/share/inkscape/tutorials /usr/share/inkscape/examples \
     /usr/share/inkscape/templates /usr/share/inkscape/screens /usr/share/inkscape/branding \
     /usr/include /usr/share/gtk-doc /usr/share/help
+  # f3d's VTK pulls OpenMPI -> UCX -> the ROCm GPU runtime and its LLVM 17 (200 MB): only UCX's ROCm plugins would load them,
+  # and omnic never runs MPI on a GPU. OpenCASCADE's test data: f3d reads STEP/IGES through OCCT and never opens it.
+  rm -rf /usr/lib/x86_64-linux-gnu/ucx/*rocm* /usr/lib/x86_64-linux-gnu/libamdhip64.so* /usr/lib/x86_64-linux-gnu/libamd_comgr.so* \
+    /usr/lib/x86_64-linux-gnu/libLLVM-17.so* /usr/share/opencascade/data /usr/share/opencascade/samples
+  check_linked
 fi
 echo "install-packages: done (${targets[*]})"
