@@ -1,4 +1,6 @@
 // f3d command lines for a headless three-quarter view of a mesh, for both f3d flavours Debian ships (1.x and 2.x/3.x).
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { InputRejectedError } from '../errors.js';
 
@@ -46,4 +48,38 @@ export async function assertSomethingDrawn(png: string): Promise<void> {
   if ((stats.channels[0]?.stdev ?? 0) < 1) {
     throw new InputRejectedError('The mesh rendered as an empty picture: the file holds no readable geometry (it may be truncated or corrupt).');
   }
+}
+
+/**
+ * xvfb-run exits right after sending Xvfb a TERM, and the exec wrapper then kills the whole group, so Xvfb never
+ * removes its /tmp/.X<n>-lock and socket; xvfb-run -a skips every display with a lock file. Locks of dead servers
+ * from omnic's range (100 and up) are removed before and after each render.
+ */
+export async function sweepStaleDisplays(dir = '/tmp'): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const display = Number(/^\.X(\d+)-lock$/.exec(name)?.[1] ?? NaN);
+    if (!(display >= 100)) continue;
+    const pid = Number((await readFile(join(dir, name), 'latin1').catch(() => '')).trim());
+    if (!pid || (await isAlive(pid))) continue;
+    await rm(join(dir, name), { force: true });
+    await rm(join(dir, '.X11-unix', `X${display}`), { force: true });
+  }
+}
+
+/** After a render on `display`: waits (up to ~0.5 s) for its killed Xvfb to die, then removes what it left. */
+export async function releaseDisplay(display: number, dir = '/tmp'): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    await sweepStaleDisplays(dir);
+    const lock = await readFile(join(dir, `.X${display}-lock`), 'latin1').catch(() => undefined);
+    // Still there after the wait: another live server holds it (xvfb-run -a moved this render to the next number).
+    if (lock === undefined) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Whether a process runs: a zombie (killed, not yet reaped by init) holds its lock no longer. */
+async function isAlive(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => undefined);
+  if (stat === undefined) return false;
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }

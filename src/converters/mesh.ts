@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputRejectedError } from '../errors.js';
 import type { Converter, Edge, Step } from './converter.js';
 import { MESH_EXTS, stageMesh } from './mesh-input.js';
-import { assertSomethingDrawn, f3dArgs, f3dFlavour, xvfbArgs, type F3dFlavour } from './mesh-render.js';
+import { assertSomethingDrawn, f3dArgs, f3dFlavour, releaseDisplay, sweepStaleDisplays, xvfbArgs, type F3dFlavour } from './mesh-render.js';
 
 /** Target MIME → assimp export format id: binary STL, OBJ without a sidecar .mtl (one output file), glTF 2 binary. */
 const ASSIMP_EXPORTS: Readonly<Record<string, string>> = {
@@ -70,7 +70,12 @@ async function exportWithAssimp(step: Step, input: string): Promise<void> {
 
 async function render(step: Step, input: string, f3d: { path: string; flavour: F3dFlavour }, display: number): Promise<void> {
   const output = join(step.workDir, 'output.png');
-  await step.exec('xvfb-run', [...xvfbArgs(display), f3d.path, ...f3dArgs(f3d.flavour, MESH_EXTS[step.from]!, input, output)]);
+  await sweepStaleDisplays();
+  try {
+    await step.exec('xvfb-run', [...xvfbArgs(display), f3d.path, ...f3dArgs(f3d.flavour, MESH_EXTS[step.from]!, input, output)]);
+  } finally {
+    await releaseDisplay(display);
+  }
   await assertSomethingDrawn(output).catch((err) => {
     if (err instanceof InputRejectedError) throw err;
     throw new InputRejectedError(`f3d rendered no picture of this ${MESH_EXTS[step.from]} file; it may be corrupt.`, err);

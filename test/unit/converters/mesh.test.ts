@@ -1,12 +1,19 @@
 // The mesh converter with real assimp and f3d: format conversion, a lit three-quarter render, and hostile meshes.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { glbJson, selfContained } from '../../../src/converters/mesh-input.js';
-import { f3dArgs, f3dFlavour } from '../../../src/converters/mesh-render.js';
+import { f3dArgs, f3dFlavour, sweepStaleDisplays } from '../../../src/converters/mesh-render.js';
 import { createMeshConverter } from '../../../src/converters/mesh.js';
-import { InputRejectedError } from '../../../src/errors.js';
+import { runStep } from '../../../src/converters/run-step.js';
+import { MissingToolError, resolveTools } from '../../../src/converters/tools.js';
+import { ConversionTimeoutError, InputRejectedError } from '../../../src/errors.js';
 import { startConverter } from '../../helpers/converter-harness.js';
 import { assertImage, magicOf } from '../../helpers/probe.js';
 import { zooPath } from '../../fixtures/zoo/specimen.js';
@@ -37,6 +44,19 @@ test('f3dFlavour tells f3d 1.x from 2.x/3.x, whose options were renamed', () => 
   assert.ok(f3dArgs('v2', 'stl', 'in.stl', 'out.png').includes('--up=+Z'), 'STL is Z-up');
 });
 
+test('sweepStaleDisplays removes the lock and socket of a dead Xvfb only', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-x-'));
+  await mkdir(join(dir, '.X11-unix'));
+  // pid 2^22 + 1 is above Linux's pid_max default range, so no process has it.
+  for (const [display, pid] of [[150, 4194305], [151, process.pid], [12, 4194305]] as const) {
+    await writeFile(join(dir, `.X${display}-lock`), `${String(pid).padStart(10)}\n`);
+    await writeFile(join(dir, '.X11-unix', `X${display}`), '');
+  }
+  await sweepStaleDisplays(dir);
+  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('-lock')).sort(), ['.X12-lock', '.X151-lock']);
+  assert.deepEqual((await readdir(join(dir, '.X11-unix'))).sort(), ['X12', 'X151']);
+});
+
 test('selfContained refuses external glTF buffers and blanks external images', () => {
   assert.throws(() => selfContained({ buffers: [{ uri: '/etc/passwd', byteLength: 10 }] }), InputRejectedError);
   const doc = selfContained({ buffers: [{ uri: 'data:application/octet-stream;base64,AAAA' }], images: [{ uri: '../../secret.png' }] }) as { images: { uri: string }[] };
@@ -54,6 +74,13 @@ test('f3d renders a cube as a cube: 800×800, lit faces in different shades, on 
     // The background is white and the model sits inside the frame, not filling it.
     const corner = await sharp(await sharp(png).extract({ left: 0, top: 0, width: 20, height: 20 }).toBuffer()).stats();
     assert.ok(corner.channels[0]!.mean > 240, `${file}: the corner is not background`);
+  }
+  // Every Xvfb has gone, and left no lock file that would make the next xvfb-run -a skip its display.
+  const stale = (await readdir('/tmp')).filter((name) => /^\.X(\d{3,})-lock$/.test(name));
+  for (const name of stale) {
+    const pid = Number((await readFile(join('/tmp', name), 'latin1')).trim());
+    const state = await readFile(`/proc/${pid}/stat`, 'latin1').then((stat) => stat.slice(stat.lastIndexOf(')') + 2)[0]).catch(() => 'gone');
+    assert.ok(state !== 'gone' && state !== 'Z', `${name} belongs to a dead Xvfb`);
   }
   await converter.stop();
 });
@@ -74,6 +101,15 @@ test('f3d renders a tetrahedron from glTF, and from 3DS, OFF and Collada through
   }
   const cube = await converter.convert(mesh('cube.dae'), 'model/vnd.collada+xml', GLB);
   assert.ok((await faceShades(await converter.convert(cube, GLB, PNG))) >= 2);
+  await converter.stop();
+});
+
+test('three renders at once each get their own X display and all succeed', async (t) => {
+  const converter = await startConverter(t, createMeshConverter());
+  if (!converter) return;
+  const files = [['cube.stl', STL], ['cube.ply', 'model/x-ply'], ['tetrahedron.gltf', 'model/gltf+json']] as const;
+  const pngs = await Promise.all(files.map(([file, from]) => converter.convert(mesh(file), from, PNG)));
+  for (const png of pngs) await assertImage(png, { format: 'png', width: 800, height: 800, minSpread: 10 });
   await converter.stop();
 });
 
@@ -106,4 +142,22 @@ test('a truncated STL and a glTF that points at /etc/passwd are 422, in both dir
   await assert.rejects(converter.convert(mesh('external-buffer.gltf'), 'model/gltf+json', GLB), rejected);
   await assert.rejects(converter.convert(mesh('external-buffer.gltf'), 'model/gltf+json', PNG), rejected);
   await converter.stop();
+});
+
+test('a render past its deadline is 503 and leaves neither f3d nor Xvfb running', async (t) => {
+  const converter = createMeshConverter();
+  const tools = await resolveTools([converter], {}).catch((err) => {
+    if (err instanceof MissingToolError && process.env.CI !== 'true') return undefined;
+    throw err;
+  });
+  if (!tools) return t.skip('assimp, f3d or xvfb-run is not installed');
+  await converter.start?.({ tools, settings: {}, limits: { maxPixels: 50_000_000 }, log: undefined as never, onRestart: () => {} });
+  // Every process of this step runs with HOME and TMPDIR in the job dir under this private directory.
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-mesh-deadline-'));
+  const request = { input: mesh('cube.stl'), from: STL, to: PNG, options: {}, output: join(dir, 'out.png'), tmpDir: dir, timeoutMs: 400, limits: { maxPixels: 50_000_000 } };
+  await assert.rejects(runStep(converter, { tools }, request), (err) => err instanceof ConversionTimeoutError);
+  await sleep(300);
+  const { stdout } = await promisify(execFile)('ps', ['-eo', 'stat,args', '--no-headers']);
+  const left = stdout.split('\n').filter((line) => line.includes(dir) && !line.startsWith('Z') && !line.includes('ps -eo'));
+  assert.deepEqual(left, [], 'processes left behind');
 });
