@@ -10,6 +10,8 @@ export const RENDER_SIDE = 800;
 const Z_UP = new Set(['stl', '3ds']);
 /** Light grey-blue, lit by f3d's default lights: faces at different angles get clearly different shades. */
 const COLOR = '0.62,0.72,0.9';
+/** Formats without materials get omnic's colour; glTF keeps its own (f3d 2.x and later let --color override it). */
+const UNCOLOURED = new Set(['stl', 'ply']);
 
 export type F3dFlavour = 'v1' | 'v2';
 
@@ -22,7 +24,8 @@ export function f3dFlavour(version: string): F3dFlavour {
 /** Arguments for f3d rendering `input` (named input.<ext>) to `output` as a PNG. */
 export function f3dArgs(flavour: F3dFlavour, ext: string, input: string, output: string): string[] {
   const up = Z_UP.has(ext) ? '+Z' : '+Y';
-  const common = [`--output=${output}`, `--resolution=${RENDER_SIDE},${RENDER_SIDE}`, `--up=${up}`, `--color=${COLOR}`, '--roughness=0.8'];
+  const colour = UNCOLOURED.has(ext) ? [`--color=${COLOR}`, '--roughness=0.8'] : [];
+  const common = [`--output=${output}`, `--resolution=${RENDER_SIDE},${RENDER_SIDE}`, `--up=${up}`, ...colour];
   if (flavour === 'v1') {
     // 1.x frames the model first, then turns the camera; a wider view angle leaves a margin around the turned model.
     return ['--dry-run', '--bg-color=1,1,1', '--camera-azimuth-angle=-30', '--camera-elevation-angle=25', '--camera-view-angle=40', ...common, input];

@@ -42,6 +42,7 @@ test('f3dFlavour tells f3d 1.x from 2.x/3.x, whose options were renamed', () => 
   assert.ok(f3dArgs('v1', 'stl', 'in.stl', 'out.png').includes('--bg-color=1,1,1'));
   assert.ok(f3dArgs('v2', 'obj', 'in.obj', 'out.png').includes('--background-color=1,1,1'));
   assert.ok(f3dArgs('v2', 'stl', 'in.stl', 'out.png').includes('--up=+Z'), 'STL is Z-up');
+  assert.ok(!f3dArgs('v2', 'glb', 'in.glb', 'out.png').some((arg) => arg.startsWith('--color')), 'glTF keeps its own materials');
 });
 
 test('sweepStaleDisplays removes the lock and socket of a dead Xvfb only', async () => {
