@@ -1,4 +1,5 @@
 // createApp(deps): the Koa app and its middleware order; it never listens and never reads the environment.
+import type { RequestListener } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Jobs } from './jobs.js';
@@ -7,6 +8,7 @@ import type { Metrics } from './metrics.js';
 import type { Placeholders } from './placeholder.js';
 import { adminAuth, adminPage, adminSign } from './http/admin.js';
 import { convertHandler } from './http/convert.js';
+import { createFastPath } from './http/fast-path.js';
 import { mediaHandler } from './http/media.js';
 import { named, requestContext } from './http/middleware.js';
 import { clientScriptHandler, formatsHandler, healthz, metricsHandler, readyz, versionHandler, type OpsDeps } from './http/ops.js';
@@ -50,6 +52,20 @@ export function createApp(deps: AppDeps): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
+}
+
+/** The server's request listener: cached in-memory /media hits first, everything else through Koa. */
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const koa = createApp(deps).callback();
+  const fast = createFastPath(deps, deps.log);
+  return (req, res) => {
+    fast(req, res).then(
+      (handled) => {
+        if (!handled) void koa(req, res);
+      },
+      () => void koa(req, res),
+    );
+  };
 }
 
 /** A bare app for a separate metrics port. */

@@ -73,8 +73,10 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   });
   const track = (key: string, meta: CacheMeta) => {
     lru.set(key, meta);
-    if (lru.has(key)) bytes += Math.max(1, meta.size);
+    const kept = lru.has(key);
+    if (kept) bytes += Math.max(1, meta.size);
     events.onBytes?.(bytes);
+    return kept;
   };
   const removeFiles = async (key: string) => {
     await rm(metaPath(key), { force: true });
@@ -85,7 +87,8 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   await sweepTemp(tmpRoot);
   await mkdir(tmpDir, { recursive: true });
   await mkdir(objects, { recursive: true });
-  for (const entry of await scan(objects)) track(entry.key, entry.meta);
+  // An entry larger than the whole cap is refused by the LRU without a dispose: drop its files here.
+  for (const entry of await scan(objects)) if (!track(entry.key, entry.meta)) await removeFiles(entry.key);
 
   const cache = {
     dir: options.dir,

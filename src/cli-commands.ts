@@ -33,6 +33,12 @@ export function signCommand(args: string[], values: { exp?: string; ttl?: string
     err('No signing key: set OMNIC_SIGNING_KEYS or pass --key.');
     return 2;
   }
+  for (const [name, value] of [['--exp', values.exp], ['--ttl', values.ttl]] as const) {
+    if (value !== undefined && !/^\d+$/.test(value)) {
+      err(`${name} must be a whole number of seconds, not "${value}".`);
+      return 2;
+    }
+  }
   const exp = values.exp ? Number(values.exp) : values.ttl ? Math.floor(Date.now() / 1000) + Number(values.ttl) : undefined;
   out(signMediaUrl({ typestring, url, key, exp, base: values.base }));
   return 0;

@@ -71,7 +71,16 @@ const positive = {
   },
   coerce: (value: string) => Number(value),
 };
-convict.addFormats({ 'comma-list': list, bytes, 'positive-int': positive });
+// convict's Boolean turns every string but "false" into true (OMNIC_ALLOW_PRIVATE_NETWORKS=0 would mean yes).
+const FLAGS: Record<string, boolean> = { true: true, '1': true, yes: true, on: true, false: false, '0': false, no: false, off: false, '': false };
+const flag = {
+  name: 'flag',
+  validate(value: unknown) {
+    if (typeof value !== 'boolean') throw new Error('must be true or false (1/0, yes/no, on/off)');
+  },
+  coerce: (value: string) => FLAGS[value.trim().toLowerCase()] ?? value,
+};
+convict.addFormats({ 'comma-list': list, bytes, 'positive-int': positive, flag });
 
 function key<T>(env: string, doc: string, format: unknown, defaultValue: T, extra: Record<string, unknown> = {}) {
   return { doc, format, default: defaultValue, env: `OMNIC_${env}`, ...extra };
@@ -90,7 +99,7 @@ export function configSchema(toolNames: readonly string[] = []) {
     },
     egress: {
       allowedHosts: key('ALLOWED_HOSTS', 'Comma list of source host globs (*.example.com); empty allows any public host.', 'comma-list', [] as string[]),
-      allowPrivateNetworks: key('ALLOW_PRIVATE_NETWORKS', 'Allow loopback, private, link-local, CGNAT and ULA sources on any port (tests, intranets).', Boolean, false),
+      allowPrivateNetworks: key('ALLOW_PRIVATE_NETWORKS', 'Allow loopback, private, link-local, CGNAT and ULA sources on any port (tests, intranets).', 'flag', false),
       maxSourceBytes: key('MAX_SOURCE_BYTES', 'Largest source download or upload (50MB, 1GiB…).', 'bytes', 50_000_000),
       downloadTimeoutMs: key('DOWNLOAD_TIMEOUT_MS', 'Deadline for a whole source download, in ms.', 'positive-int', 15_000),
       maxRedirects: key('MAX_REDIRECTS', 'Redirects followed per download.', 'nat', 5),

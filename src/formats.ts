@@ -92,7 +92,7 @@ export const FORMATS: readonly Format[] = [
   // Source code
   { mime: 'text/javascript', exts: ['js', 'mjs', 'cjs'], family: 'code', encoding: T, contentType: 'text/javascript; charset=utf-8', aliases: ['application/javascript', 'application/x-javascript'], containers: TXT },
   { mime: 'text/x-minified-javascript', exts: ['min.js'], family: 'code', encoding: T, contentType: 'text/javascript; charset=utf-8' },
-  { mime: 'text/typescript', exts: ['ts', 'mts', 'cts'], family: 'code', encoding: T, contentType: 'text/typescript; charset=utf-8', aliases: ['application/typescript', 'application/x-typescript', 'video/mp2t'], containers: TXT },
+  { mime: 'text/typescript', exts: ['ts', 'mts', 'cts'], family: 'code', encoding: T, contentType: 'text/typescript; charset=utf-8', aliases: ['application/typescript', 'application/x-typescript'], containers: TXT },
   { mime: 'text/jsx', exts: ['jsx'], family: 'code', encoding: T, contentType: 'text/jsx; charset=utf-8', containers: TXT },
   { mime: 'text/tsx', exts: ['tsx'], family: 'code', encoding: T, contentType: 'text/tsx; charset=utf-8', containers: TXT },
   { mime: 'text/x-python', exts: ['py', 'pyw'], family: 'code', encoding: T, contentType: 'text/x-python; charset=utf-8', aliases: ['text/x-script.python', 'application/x-python-code'], containers: TXT },

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, createMetricsApp } from './app.js';
+import { createMetricsApp, createRequestListener } from './app.js';
 import { cacheKey, createCache } from './cache.js';
 import { loadConfig, type Config } from './config.js';
 import { allToolNames, createConverters } from './converters/index.js';
@@ -98,7 +98,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
       tools: c.tools.map((t) => ({ name: t.name, version: tools[t.name]!.version, package: t.package })),
     })),
   };
-  const app = createApp({
+  const listener = createRequestListener({
     jobs,
     log,
     metrics,
@@ -118,7 +118,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
     adminToken: config.adminToken,
     adminHtml: await loadAdminPage(),
   });
-  const server = createServer(app.callback());
+  const server = createServer(listener);
   // Conversions may take longer than Node's default request timeout allows.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;

@@ -40,7 +40,10 @@ export function createPlanner(graph: Graph, tools: Record<string, ResolvedTool>,
       }
       const sized = isSized(target);
       const to = target.format.mime;
-      const edges = allowsOutput(graph, to) ? cheapestPath(graph, { from: sourceMime, to, lastBy: sized ? 'sharp' : undefined }) : undefined;
+      // A same-type target with options (jpg:q=30 of a jpg) is re-encoded by sharp when it can; otherwise the source is the answer.
+      const reencode = !sized && sourceMime === to && Object.keys(target.options).length > 0;
+      const lastBy = sized || reencode ? 'sharp' : undefined;
+      const edges = allowsOutput(graph, to) ? (cheapestPath(graph, { from: sourceMime, to, lastBy }) ?? (reencode ? [] : undefined)) : undefined;
       if (!edges) {
         throw new NoConversionPathError(`The "${profileName}" profile has no conversion from ${canonicalExt(sourceMime)} to ${target.canonical}. GET /formats lists what it converts.`);
       }

@@ -42,7 +42,7 @@ export function outputBox(target: Target): { width?: number; height?: number } {
 }
 
 export function parseTypestring(input: string): Target {
-  const raw = decodeURIComponent(input).trim().replace(/\/+$/, '');
+  const raw = decodeTypestring(input).trim().replace(/\/+$/, '');
   if (!raw) throw new InvalidRequestError('The typestring is empty. Use a format such as png, pdf or thumb.webp:300x200.');
   const colon = raw.indexOf(':', raw.includes('/') ? raw.indexOf('/') : 0);
   const name = (colon === -1 ? raw : raw.slice(0, colon)).toLowerCase();
@@ -58,6 +58,14 @@ export function parseTypestring(input: string): Target {
   checkBox(target);
   target.canonical = canonicalTypestring(target);
   return target;
+}
+
+function decodeTypestring(input: string): string {
+  try {
+    return decodeURIComponent(input);
+  } catch {
+    throw new InvalidRequestError(`The typestring "${input}" has a malformed %-escape; write % as %25.`);
+  }
 }
 
 function lookupFormat(name: string, raw: string): Format {

@@ -24,19 +24,31 @@ export interface MediaDeps {
 
 const RETRY_AFTER_SECONDS = 2;
 
+/** Pages on other origins read status=1 and the Resource Timing status of placeholders (omnic.js). */
+export const CROSS_ORIGIN_HEADERS = { 'Access-Control-Allow-Origin': '*', 'Timing-Allow-Origin': '*' };
+
+export interface MediaRequest {
+  target: Target;
+  url: URL;
+  key: string;
+}
+
+/** Validates a /media request (typestring, url, signature, egress pre-check) and names its result. */
+export function resolveMedia(deps: Pick<MediaDeps, 'jobs' | 'precheck' | 'signingKeys'>, typestring: string, query: Record<string, string | string[] | undefined>): MediaRequest {
+  const target = parseTypestring(typestring);
+  const rawUrl = single(query.url);
+  if (!rawUrl) throw new InvalidRequestError('Missing url: add ?url=<http(s) URL of the source>.');
+  if (deps.signingKeys.length) verifySignature(deps.signingKeys, target.canonical, rawUrl, single(query.sig), single(query.exp));
+  const url = normalizeSourceUrl(rawUrl);
+  deps.precheck(url);
+  return { target, url, key: deps.jobs.resultKey(target, url.href) };
+}
+
 export function mediaHandler(deps: MediaDeps) {
   return async (ctx: Context) => {
     const state = ctx.state as RequestState;
-    // Pages on other origins read status=1 and the Resource Timing status of placeholders (omnic.js).
-    ctx.set('Access-Control-Allow-Origin', '*');
-    ctx.set('Timing-Allow-Origin', '*');
-    const target = parseTypestring(String(ctx.params.rest ?? ''));
-    const rawUrl = single(ctx.query.url);
-    if (!rawUrl) throw new InvalidRequestError('Missing url: add ?url=<http(s) URL of the source>.');
-    if (deps.signingKeys.length) verifySignature(deps.signingKeys, target.canonical, rawUrl, single(ctx.query.sig), single(ctx.query.exp));
-    const url = normalizeSourceUrl(rawUrl);
-    deps.precheck(url);
-    const key = deps.jobs.resultKey(target, url.href);
+    ctx.set(CROSS_ORIGIN_HEADERS);
+    const { target, url, key } = resolveMedia(deps, String(ctx.params.rest ?? ''), ctx.query);
     const done = await deps.jobs.lookup(key);
     if (flag(ctx.query.status)) return sendStatus(ctx, deps, key, done);
     if (flag(ctx.query.just_checking)) {
@@ -109,7 +121,7 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function flag(value: string | string[] | undefined): boolean {
+export function flag(value: string | string[] | undefined): boolean {
   const v = single(value);
   return v !== undefined && v !== '0' && v !== 'false';
 }

@@ -8,16 +8,33 @@ import { contentTypeOf } from '../formats.js';
 const INERT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox";
 const ACTIVE = /^(text\/html|image\/svg\+xml)/;
 
-export function sendHit(ctx: Context, hit: CacheHit, options: { mime: string; path: string[]; maxAge: number }): void {
-  const etag = `"${hit.objectKey.slice(0, 40)}"`;
+export interface HitOptions {
+  mime: string;
+  path: string[];
+  maxAge: number;
+}
+
+export function etagOf(hit: CacheHit): string {
+  return `"${hit.objectKey.slice(0, 40)}"`;
+}
+
+/** The headers of a finished result, shared by the Koa route and the fast path. */
+export function resultHeaders(hit: CacheHit, options: HitOptions): Record<string, string> {
   const contentType = contentTypeOf(options.mime);
-  ctx.set('ETag', etag);
-  ctx.set('Cache-Control', options.maxAge > 0 ? `public, max-age=${options.maxAge}, immutable` : 'no-cache');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('X-Omnic-Path', options.path.join('>'));
-  ctx.set('Accept-Ranges', 'bytes');
-  if (ACTIVE.test(contentType)) ctx.set('Content-Security-Policy', INERT_CSP);
-  ctx.type = contentType;
+  return {
+    'Content-Type': contentType,
+    ETag: etagOf(hit),
+    'Cache-Control': options.maxAge > 0 ? `public, max-age=${options.maxAge}, immutable` : 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Omnic-Path': options.path.join('>'),
+    'Accept-Ranges': 'bytes',
+    ...(ACTIVE.test(contentType) ? { 'Content-Security-Policy': INERT_CSP } : {}),
+  };
+}
+
+export function sendHit(ctx: Context, hit: CacheHit, options: HitOptions): void {
+  const etag = etagOf(hit);
+  ctx.set(resultHeaders(hit, options));
   if (matchesEtag(ctx.get('If-None-Match'), etag)) {
     ctx.status = 304;
     return;
@@ -45,7 +62,7 @@ export function setBody(ctx: Context, length: number, body: () => NodeJS.Readabl
   ctx.length = length;
 }
 
-function matchesEtag(header: string, etag: string): boolean {
+export function matchesEtag(header: string, etag: string): boolean {
   if (!header) return false;
   return header.split(',').some((tag) => {
     const t = tag.trim();
