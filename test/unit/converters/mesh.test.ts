@@ -3,10 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { glbJson, selfContained } from '../../../src/converters/mesh-input.js';
 import { f3dArgs, f3dFlavour, sweepStaleDisplays } from '../../../src/converters/mesh-render.js';
@@ -158,7 +156,16 @@ test('a render past its deadline is 503 and leaves neither f3d nor Xvfb running'
   const request = { input: mesh('cube.stl'), from: STL, to: PNG, options: {}, output: join(dir, 'out.png'), tmpDir: dir, timeoutMs: 400, limits: { maxPixels: 50_000_000 } };
   await assert.rejects(runStep(converter, { tools }, request), (err) => err instanceof ConversionTimeoutError);
   await sleep(300);
-  const { stdout } = await promisify(execFile)('ps', ['-eo', 'stat,args', '--no-headers']);
-  const left = stdout.split('\n').filter((line) => line.includes(dir) && !line.startsWith('Z') && !line.includes('ps -eo'));
-  assert.deepEqual(left, [], 'processes left behind');
+  assert.deepEqual(await livingProcessesWith(dir), [], 'processes left behind');
 });
+
+/** Command lines of running (not zombie) processes that mention `needle`, read from /proc (slim images have no ps). */
+async function livingProcessesWith(needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    if (cmdline.includes(needle) && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z') found.push(cmdline.replace(/\0/g, ' '));
+  }
+  return found;
+}
