@@ -2,27 +2,18 @@
 import type { RequestListener } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { Jobs } from './jobs.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { Placeholders } from './placeholder.js';
 import { adminAuth, adminPage, adminSign } from './http/admin.js';
 import { convertHandler } from './http/convert.js';
 import { createFastPath } from './http/fast-path.js';
-import { mediaHandler } from './http/media.js';
+import { mediaHandler, type MediaDeps } from './http/media.js';
 import { named, requestContext } from './http/middleware.js';
 import { clientScriptHandler, formatsHandler, healthz, metricsHandler, readyz, versionHandler, type OpsDeps } from './http/ops.js';
 
-export interface AppDeps extends OpsDeps {
-  jobs: Jobs;
+export interface AppDeps extends OpsDeps, MediaDeps {
   log: Logger;
-  metrics: Metrics;
-  placeholders: Placeholders;
-  precheck: (url: URL) => void;
   tempPath: () => string;
-  signingKeys: readonly string[];
-  waitMs: number;
-  resultMaxAge: number;
   maxSourceBytes: number;
   /** Serve /metrics on this app (false when OMNIC_METRICS_PORT has its own listener). */
   serveMetrics: boolean;

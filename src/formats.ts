@@ -39,7 +39,8 @@ export const FORMATS: readonly Format[] = [
   { mime: 'image/bmp', exts: ['bmp', 'dib'], family: 'image', encoding: B, aliases: ['image/x-bmp', 'image/x-ms-bmp'] },
   { mime: 'image/x-icon', exts: ['ico', 'cur'], family: 'image', encoding: B, aliases: ['image/vnd.microsoft.icon'] },
   { mime: 'image/vnd.adobe.photoshop', exts: ['psd'], family: 'image', encoding: B, aliases: ['image/x-photoshop', 'application/x-photoshop'] },
-  { mime: 'image/x-tga', exts: ['tga', 'icb', 'vda', 'vst'], family: 'image', encoding: B, aliases: ['image/x-targa'] },
+  // An uncompressed truecolour TGA starts 00 00 02 00, which file-type reads as a CUR icon: let the name decide.
+  { mime: 'image/x-tga', exts: ['tga', 'icb', 'vda', 'vst'], family: 'image', encoding: B, aliases: ['image/x-targa'], containers: ['image/x-icon'] },
   { mime: 'image/x-xcf', exts: ['xcf'], family: 'image', encoding: B },
   { mime: 'image/x-pcx', exts: ['pcx'], family: 'image', encoding: B, aliases: ['image/vnd.zbrush.pcx'] },
   { mime: 'image/x-portable-anymap', exts: ['pnm', 'ppm', 'pgm', 'pbm'], family: 'image', encoding: 'any', aliases: ['image/x-portable-pixmap', 'image/x-portable-graymap', 'image/x-portable-bitmap'] },

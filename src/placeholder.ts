@@ -1,15 +1,8 @@
 // Placeholder bodies for 202 answers: an image of the requested type and size, or an empty body of the right type.
 import sharp from 'sharp';
+import { OUTPUT_FORMAT } from './converters/sharp.js';
 import { isSized, outputBox, type Target } from './typestring.js';
 
-const SHARP_FORMATS: Record<string, 'jpeg' | 'png' | 'webp' | 'avif' | 'gif' | 'tiff'> = {
-  'image/jpeg': 'jpeg',
-  'image/png': 'png',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-  'image/gif': 'gif',
-  'image/tiff': 'tiff',
-};
 const SVG = 'image/svg+xml';
 
 export type Placeholders = ReturnType<typeof createPlaceholders>;
@@ -38,7 +31,7 @@ async function render(mime: string, width: number, height: number): Promise<Buff
   if (mime === SVG) {
     return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#eeeeee"/></svg>`);
   }
-  const format = SHARP_FORMATS[mime];
+  const format = OUTPUT_FORMAT[mime];
   if (!format) return Buffer.alloc(0);
   return sharp({ create: { width, height, channels: 3, background: '#eeeeee' } }).toFormat(format).toBuffer();
 }

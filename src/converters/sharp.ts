@@ -8,7 +8,8 @@ import type { Converter, Edge, Step } from './converter.js';
 export const SHARP_INPUTS = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/tiff', 'image/svg+xml'];
 export const SHARP_OUTPUTS = ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/tiff'];
 
-const OUTPUT_FORMAT: Record<string, keyof FormatEnum> = {
+/** sharp's output format for each MIME type it writes. */
+export const OUTPUT_FORMAT: Record<string, keyof FormatEnum> = {
   'image/jpeg': 'jpeg',
   'image/png': 'png',
   'image/webp': 'webp',
