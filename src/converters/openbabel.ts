@@ -60,14 +60,15 @@ export function createOpenbabelConverter(): Converter {
 
 /** Copies the source into the job dir after checking its size in atoms (obabel's cost grows with it). */
 async function stage(step: Step, format: string, maxAtoms: number): Promise<string> {
-  const text = await readFile(step.input, 'utf8');
-  const atoms = atomCount(text, format);
+  // Bytes are copied as they are (latin1 only for counting): a non-UTF-8 title must not be rewritten.
+  const bytes = await readFile(step.input);
+  const atoms = atomCount(bytes.toString('latin1'), format);
   if (atoms > maxAtoms) {
     const what = step.to === SVG || step.to === PNG ? 'depict' : 'convert';
     throw new InputRejectedError(`This molecule has about ${atoms} atoms; omnic will ${what} at most ${maxAtoms}. Extract the part you need (a ligand, a chain) first.`);
   }
   const staged = join(step.workDir, `input.${format}`);
-  await writeFile(staged, text);
+  await writeFile(staged, bytes);
   return staged;
 }
 
