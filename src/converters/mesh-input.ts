@@ -61,7 +61,7 @@ export function glbJson(bytes: Buffer): unknown {
 }
 
 /** The glb with its JSON chunk replaced (padded with spaces to 4 bytes, as the spec requires). */
-function withJson(bytes: Buffer, json: unknown): Buffer {
+export function withJson(bytes: Buffer, json: unknown): Buffer {
   const text = JSON.stringify(json);
   const payload = Buffer.from(text + ' '.repeat((4 - (Buffer.byteLength(text) % 4)) % 4));
   const rest = bytes.subarray(20 + bytes.readUInt32LE(12));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
-import { glbJson, selfContained } from '../../../src/converters/mesh-input.js';
+import { glbJson, selfContained, stageMesh, withJson } from '../../../src/converters/mesh-input.js';
 import { f3dArgs, f3dFlavour, sweepStaleDisplays } from '../../../src/converters/mesh-render.js';
 import { createMeshConverter } from '../../../src/converters/mesh.js';
 import { runStep } from '../../../src/converters/run-step.js';
@@ -60,6 +60,24 @@ test('selfContained refuses external glTF buffers and blanks external images', (
   assert.throws(() => selfContained({ buffers: [{ uri: '/etc/passwd', byteLength: 10 }] }), InputRejectedError);
   const doc = selfContained({ buffers: [{ uri: 'data:application/octet-stream;base64,AAAA' }], images: [{ uri: '../../secret.png' }] }) as { images: { uri: string }[] };
   assert.match(doc.images[0]!.uri, /^data:image\/png;base64,/);
+});
+
+test('stageMesh strips OBJ material libraries and points glb images at a blank pixel, keeping a valid glb', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-stage-'));
+  const obj = join(dir, 'evil.obj');
+  await writeFile(obj, 'mtllib /etc/passwd\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n');
+  const stagedObj = await readFile(await stageMesh(obj, 'model/obj', dir), 'utf8');
+  assert.doesNotMatch(stagedObj, /mtllib/);
+  assert.match(stagedObj, /^f 1 2 3$/m);
+  const cube = await readFile(mesh('cube.glb'));
+  const json = glbJson(cube) as { images?: { uri: string }[] };
+  const glb = join(dir, 'textured.glb');
+  await writeFile(glb, withJson(cube, { ...json, images: [{ uri: '/etc/hostname' }] }));
+  const staged = await readFile(await stageMesh(glb, GLB, await mkdtemp(join(tmpdir(), 'omnic-stage-'))));
+  const restaged = glbJson(staged) as { images: { uri: string }[]; accessors: unknown[] };
+  assert.match(restaged.images[0]!.uri, /^data:image\/png;base64,/);
+  assert.equal(staged.readUInt32LE(8), staged.length, 'the glb header states the new length');
+  assert.equal(staged.length % 4, 0, 'chunks stay 4-byte aligned');
 });
 
 test('f3d renders a cube as a cube: 800×800, lit faces in different shades, on white', async (t) => {
@@ -127,6 +145,11 @@ test('assimp converts meshes to glb, binary stl and obj with the geometry intact
   assert.ok(obj.split('\n').filter((line) => line.startsWith('v ')).length >= 8, 'the obj has vertex lines');
   assert.ok(obj.split('\n').filter((line) => line.startsWith('f ')).length === 12, 'the obj has the 12 triangles');
   assert.doesNotMatch(obj, /^mtllib/m, 'no reference to a material file that is not part of the output');
+  // A glb whose image names a file on disk is still read (the image is replaced by a blank pixel).
+  const cube = await readFile(mesh('cube.glb'));
+  const dir = await mkdtemp(join(tmpdir(), 'omnic-mesh-'));
+  await writeFile(join(dir, 'textured.glb'), withJson(cube, { ...(glbJson(cube) as object), images: [{ uri: '/etc/hostname' }] }));
+  assert.equal((await readFile(await converter.convert(join(dir, 'textured.glb'), GLB, STL))).readUInt32LE(80), 12);
   const fromGltf = await converter.convert(mesh('tetrahedron.gltf'), 'model/gltf+json', STL);
   assert.equal((await readFile(fromGltf)).readUInt32LE(80), 4);
   await converter.stop();
