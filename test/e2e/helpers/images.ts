@@ -63,6 +63,13 @@ async function build(target: Target, tag: string): Promise<void> {
   process.stderr.write(`# built ${tag} in ${((Date.now() - started) / 1000).toFixed(0)} s (log: ${logPath})\n`);
 }
 
+/** Untags this target's images from earlier trees (layers still in use stay), so re-runs do not pile up images. */
+async function removeOlderTags(target: Target, keep: string): Promise<void> {
+  const tags = (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'omnic-e2e'])).split('\n');
+  const stale = tags.filter((t) => t.startsWith(`omnic-e2e:${target}-`) && t !== keep);
+  if (stale.length) await dockerOk(['image', 'rm', ...stale]);
+}
+
 const pending = new Map<Target, Promise<string>>();
 
 /** The image tag for a target, built now if this tree's image is missing. OMNIC_E2E_IMAGE_<TARGET> names a prebuilt one. */
@@ -73,7 +80,10 @@ export function ensureImage(target: Target): Promise<string> {
   if (!promise) {
     promise = (async () => {
       const tag = `omnic-e2e:${target}-${await buildInputsHash()}`;
-      if (!(await dockerOk(['image', 'inspect', tag]))) await build(target, tag);
+      if (!(await dockerOk(['image', 'inspect', tag]))) {
+        await build(target, tag);
+        await removeOlderTags(target, tag);
+      }
       return tag;
     })();
     pending.set(target, promise);
