@@ -67,4 +67,6 @@ RUN /opt/omnic-build/install-packages.sh --slim kitchen-sink \
 COPY --from=empty /app /app
 ENV OMNIC_PROFILE=kitchen-sink
 USER 10001:10001
+# Fail the build, not the first boot, when a package list misses a tool the profile needs.
+RUN node /app/bin/omnic.js doctor && find /tmp -mindepth 1 -delete
 VOLUME /var/cache/omnic
