@@ -64,7 +64,7 @@ function pipeline(step: Step, input: string | Buffer, maxPixels: number): Sharp 
       width: resize.width,
       height: resize.height,
       fit: resize.fit,
-      position: 'attention',
+      position: 'centre',
       background,
       withoutEnlargement: !resize.enlarge,
     });
