@@ -1,7 +1,7 @@
 // Plans a conversion: the cheapest path for a source type and target, each step's options and cache key, the path's name.
 import type { Converter, ResolvedTool, Resize } from './converters/converter.js';
 import { NoConversionPathError, UnsupportedFormatError } from './errors.js';
-import { canonicalExt } from './formats.js';
+import { canonicalExt, formatByMime } from './formats.js';
 import { acceptsInput, allowsOutput, cheapestPath, type Graph, type GraphEdge } from './graph.js';
 import { isSized, outputBox, type Target, type TargetOptions } from './typestring.js';
 
@@ -50,7 +50,7 @@ export function createPlanner(graph: Graph, tools: Record<string, ResolvedTool>,
       let key = sourceKey;
       const steps = edges.map((edge, i) => {
         const last = i === edges.length - 1;
-        const resize = last && sized ? resizeOf(target) : undefined;
+        const resize = last && sized ? resizeOf(target, sourceMime) : undefined;
         const options = pick(target.options, edge.converter.options);
         key = keyOf('step', key, edge.converter.name, versionOf(edge.converter), `${edge.from}>${edge.to}`, JSON.stringify(options), JSON.stringify(resize ?? null));
         return { edge, options, resize, key };
@@ -62,9 +62,13 @@ export function createPlanner(graph: Graph, tools: Record<string, ResolvedTool>,
   };
 }
 
-function resizeOf(target: Target): Resize {
+/** Sources whose pictures are pages: their thumbnails keep the top, where titles and headers are. */
+const PAGE_FAMILIES = new Set(['pdf', 'postscript', 'document', 'spreadsheet', 'presentation', 'markup', 'code', 'archive', 'data']);
+
+function resizeOf(target: Target, sourceMime: string): Resize {
   const box = outputBox(target);
-  return { width: box.width, height: box.height, fit: target.options.fit ?? (target.thumb ? 'cover' : 'inside'), enlarge: target.thumb };
+  const anchor = PAGE_FAMILIES.has(formatByMime(sourceMime)?.family ?? '') ? 'top' : 'centre';
+  return { width: box.width, height: box.height, fit: target.options.fit ?? (target.thumb ? 'cover' : 'inside'), enlarge: target.thumb, anchor };
 }
 
 function pick(options: TargetOptions, names: readonly string[]): TargetOptions {

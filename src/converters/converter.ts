@@ -47,6 +47,8 @@ export interface Resize {
   fit: Fit;
   /** Thumbnails fill their box even from smaller sources; plain sizes never upscale. */
   enlarge: boolean;
+  /** Where a cover crop keeps: the top of pages (documents, code, listings), the centre of pictures. */
+  anchor?: 'top' | 'centre';
 }
 
 /** One step of one job: convert `input` (type `from`) into `output` (type `to`). */

@@ -64,7 +64,7 @@ function pipeline(step: Step, input: string | Buffer, maxPixels: number): Sharp 
       width: resize.width,
       height: resize.height,
       fit: resize.fit,
-      position: 'centre',
+      position: resize.anchor === 'top' ? 'north' : 'centre',
       background,
       withoutEnlargement: !resize.enlarge,
     });

@@ -55,7 +55,9 @@ export async function findOnPath(command: string, pathVar = process.env.PATH ?? 
 async function captureVersion(path: string, spec: ToolSpec): Promise<string> {
   try {
     const { stdout, stderr } = await execTool(path, spec.versionArgs, { cwd: tmpdir(), timeoutMs: 15_000, captureStdout: true, maxStdoutBytes: 64 * 1024 });
-    const line = `${stdout}\n${stderr}`.split('\n').map((l) => l.trim()).find(Boolean);
+    // The first line that names a number (assimp prints a rule of dashes first).
+    const lines = `${stdout}\n${stderr}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const line = lines.find((l) => /\d/.test(l)) ?? lines[0];
     return (line ?? 'unknown').slice(0, 200);
   } catch (err) {
     // Some tools exit non-zero for --version (ffmpegthumbnailer); their output still names the version.

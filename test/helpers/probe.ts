@@ -12,15 +12,17 @@ export interface ImageProbe {
   format: string;
   width: number;
   height: number;
-  /** Standard deviation of luminance, 0 for a flat image. */
+  /** Largest standard deviation of a colour channel, 0 for a flat image. */
   spread: number;
 }
 
 export async function probeImage(input: string | Buffer): Promise<ImageProbe> {
   const image = sharp(input);
   const meta = await image.metadata();
-  const stats = await image.clone().greyscale().stats();
-  return { format: meta.format ?? 'unknown', width: meta.width ?? 0, height: meta.height ?? 0, spread: stats.channels[0]?.stdev ?? 0 };
+  // stats() ignores greyscale(), so take the widest colour channel: red text on white is flat in red alone.
+  const stats = await image.clone().stats();
+  const colour = stats.channels.slice(0, (meta.channels ?? 3) >= 3 ? 3 : 1);
+  return { format: meta.format ?? 'unknown', width: meta.width ?? 0, height: meta.height ?? 0, spread: Math.max(0, ...colour.map((c) => c.stdev)) };
 }
 
 /** Asserts an image of the given format and exact size that is not a flat colour. */
