@@ -122,9 +122,11 @@ describe('resize', () => {
     const thumb = plan('thumb.webp:300x200');
     assert.equal(thumb.steps[0]!.resize, undefined);
     assert.equal(thumb.steps[1]!.resize, undefined);
-    assert.deepEqual(thumb.steps[2]!.resize, { width: 300, height: 200, fit: 'cover', enlarge: true });
-    assert.deepEqual(plan('webp:300x,dpr=2').steps.at(-1)!.resize, { width: 600, height: undefined, fit: 'inside', enlarge: false });
-    assert.deepEqual(plan('thumb.jpg:50x50,fit=contain').steps.at(-1)!.resize, { width: 50, height: 50, fit: 'contain', enlarge: true });
+    // A docx is pages: its crops keep the top; a photo's keep the centre.
+    assert.deepEqual(thumb.steps[2]!.resize, { width: 300, height: 200, fit: 'cover', enlarge: true, anchor: 'top' });
+    assert.deepEqual(plan('webp:300x,dpr=2').steps.at(-1)!.resize, { width: 600, height: undefined, fit: 'inside', enlarge: false, anchor: 'top' });
+    assert.deepEqual(plan('thumb.jpg:50x50,fit=contain').steps.at(-1)!.resize, { width: 50, height: 50, fit: 'contain', enlarge: true, anchor: 'top' });
+    assert.equal(plan('thumb.webp:300x200', planner(), JPEG).steps.at(-1)!.resize?.anchor, 'centre');
   });
 
   it('an unsized target never resizes', () => {
