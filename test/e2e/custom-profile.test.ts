@@ -9,6 +9,7 @@ import { assertImage } from '../helpers/probe.js';
 import { assertError, mediaUrl, request } from './helpers/http.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
 const PROFILE = {
   name: 'png-to-webp',
@@ -19,7 +20,7 @@ const PROFILE = {
   limits: {},
 };
 
-describe('custom profile mounted from a file', () => {
+describe('custom profile mounted from a file', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
   let dir: string;

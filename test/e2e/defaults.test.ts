@@ -6,6 +6,7 @@ import { GenericContainer, type StartedTestContainer } from 'testcontainers';
 import { SPECIMENS, zooPath } from '../fixtures/zoo/index.js';
 import { assertImage } from '../helpers/probe.js';
 import { ensureImage } from './helpers/images.js';
+import { e2eSkip } from './helpers/skip.js';
 
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -24,7 +25,7 @@ const fs = require('node:fs');
 })();
 `;
 
-describe('the default image with no variables', () => {
+describe('the default image with no variables', { skip: e2eSkip() }, () => {
   let container: StartedTestContainer;
 
   before(async () => {

@@ -4,8 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { assertRefused, mediaUrl, request } from './helpers/http.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { minimalPdf, patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
-describe('empty target', () => {
+describe('empty target', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
 

@@ -6,8 +6,9 @@ import { docker } from './helpers/docker.js';
 import { mediaUrl, request } from './helpers/http.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
-describe('container hardening (image target, --read-only --tmpfs /tmp)', () => {
+describe('container hardening (image target, --read-only --tmpfs /tmp)', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
 

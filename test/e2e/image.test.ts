@@ -8,8 +8,9 @@ import { assertError, assertRefused, mediaUrl, request } from './helpers/http.js
 import { imageSize } from './helpers/images.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { minimalPdf, patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
-describe('image target', () => {
+describe('image target', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
   let png: string;

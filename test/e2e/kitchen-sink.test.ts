@@ -9,6 +9,7 @@ import { mediaUrl, request, type Reply } from './helpers/http.js';
 import { imageSize } from './helpers/images.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
 /** The first specimen of each family, preferring one with a thumbnail; new zoo families join automatically. */
 function representatives(): [string, Specimen][] {
@@ -31,7 +32,7 @@ async function settle(url: string): Promise<Reply> {
   return reply;
 }
 
-describe('kitchen-sink target', () => {
+describe('kitchen-sink target', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
 

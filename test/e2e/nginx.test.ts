@@ -7,6 +7,7 @@ import { mediaUrl, request } from './helpers/http.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
 /** How many /media requests omnic itself has answered (its own counter, so a nginx HIT shows as no change). */
 async function mediaRequests(omnic: RunningOmnic): Promise<number> {
@@ -14,7 +15,7 @@ async function mediaRequests(omnic: RunningOmnic): Promise<number> {
   return [...text.matchAll(/^omnic_http_requests_total\{[^}]*route="media"[^}]*\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
-describe('behind nginx (docker/nginx.conf)', () => {
+describe('behind nginx (docker/nginx.conf)', { skip: e2eSkip('nginx') }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
   let nginx: Nginx;

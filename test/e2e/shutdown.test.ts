@@ -8,6 +8,7 @@ import { docker } from './helpers/docker.js';
 import { assertError, mediaUrl, request } from './helpers/http.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
 /** `docker stop -t 60`: SIGTERM, then SIGKILL only if the container outlives the timeout. */
 function dockerStop(id: string): Promise<number> {
@@ -28,7 +29,7 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('graceful shutdown on docker stop', () => {
+describe('graceful shutdown on docker stop', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
 

@@ -6,8 +6,9 @@ import { assertImage } from '../helpers/probe.js';
 import { assertError, mediaUrl, request } from './helpers/http.js';
 import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { patternPng, startOrigin, type Origin } from './helpers/origin.js';
+import { e2eSkip } from './helpers/skip.js';
 
-describe('signed URLs', () => {
+describe('signed URLs', { skip: e2eSkip() }, () => {
   let omnic: RunningOmnic;
   let origin: Origin;
   let png: string;
