@@ -38,8 +38,9 @@ ENV NODE_ENV=production \
     OMNIC_CACHE_DIR=/var/cache/omnic
 EXPOSE 8080
 STOPSIGNAL SIGTERM
+# Asks the address omnic listens on (loopback when it listens on every interface), with Node alone: no curl in the image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.OMNIC_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "const h = process.env.OMNIC_HOST; const host = !h || h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h.includes(':') ? '[' + h + ']' : h; fetch('http://' + host + ':' + (process.env.OMNIC_PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/bin/omnic.js"]
 CMD ["serve"]
 
