@@ -11,6 +11,9 @@ import { startOmnic, type RunningOmnic } from './helpers/omnic-container.js';
 import { startOrigin, type Origin } from './helpers/origin.js';
 import { e2eSkip } from './helpers/skip.js';
 
+/** Issue 3's goal. Measured: 1.84 GB with f3d's mesh rendering, 1.49 GB without docker/packages/mesh.txt (docs/docker.md). */
+const SIZE_BUDGET_BYTES = 1.5e9;
+
 /** The first specimen of each family, preferring one with a thumbnail; new zoo families join automatically. */
 function representatives(): [string, Specimen][] {
   const byFamily = new Map<string, Specimen>();
@@ -72,8 +75,8 @@ describe('kitchen-sink target', { skip: e2eSkip() }, () => {
     });
   }
 
-  it('stays within its 1.5 GB size budget', async () => {
+  it(`stays within its ${SIZE_BUDGET_BYTES / 1e9} GB size budget`, async () => {
     const bytes = await imageSize(omnic.image);
-    assert.ok(bytes <= 1.5e9, `kitchen-sink is ${(bytes / 1e6).toFixed(0)} MB`);
+    assert.ok(bytes <= SIZE_BUDGET_BYTES, `kitchen-sink is ${(bytes / 1e6).toFixed(0)} MB`);
   });
 });
