@@ -10,7 +10,7 @@ import { detectFormat, type DetectHints } from './detect.js';
 import { OmnicError, UnsupportedFormatError, type ErrorCode } from './errors.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import type { Plan, PlannedStep, Planner } from './plan.js';
+import type { PlannedStep, Planner } from './plan.js';
 import type { Queue, SingleFlight } from './queue.js';
 import type { Target } from './typestring.js';
 
@@ -192,4 +192,3 @@ export function createJobs(deps: JobsDeps) {
   };
 }
 
-export type { Plan };
