@@ -115,7 +115,8 @@ export function createJobs(deps: JobsDeps) {
           }),
         );
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: 'ok' });
-        return await cache.put(step.key, output, { layer: 'step', mime: to });
+        // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
+        return await cache.put(step.key, output, { layer: 'step', mime: to, source: input.meta.source });
       } catch (err) {
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: err instanceof OmnicError ? err.code : 'error' });
         await rm(output, { force: true });

@@ -118,7 +118,13 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
     adminToken: config.adminToken,
     adminHtml: await loadAdminPage(),
   });
-  const server = createServer(listener);
+  // Open requests, so a drain waits for responses still streaming and uploads still arriving, not only for conversions.
+  let openRequests = 0;
+  const server = createServer((req, res) => {
+    openRequests++;
+    res.once('close', () => openRequests--);
+    listener(req, res);
+  });
   // Conversions may take longer than Node's default request timeout allows.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
@@ -147,12 +153,10 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
       shuttingDown ??= (async () => {
         draining = true;
         log.info('draining', { graceMs: config.shutdownGraceMs });
-        const idle = queue.onIdle();
-        const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-        await Promise.race([idle, grace]);
-        // Let finished responses flush before the sockets close.
+        const deadline = Date.now() + config.shutdownGraceMs;
+        await Promise.race([queue.onIdle(), new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref())]);
+        while (openRequests > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
         server.closeIdleConnections();
-        await new Promise((resolve) => setTimeout(resolve, 200));
         await closeAll();
         log.info('stopped');
       })();

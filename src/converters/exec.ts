@@ -77,6 +77,10 @@ export async function execTool(file: string, args: string[], options: ExecOption
     const result = await child;
     if (timedOut) throw new ConversionTimeoutError(label, options.timeoutMs);
     const err = stderr.text();
+    if (result.exitCode === undefined && !result.signal) {
+      // The tool never ran (ENOENT, EMFILE, EAGAIN): a fault of this server, not of the input.
+      throw new Error(`${label} could not be started: ${result.originalMessage ?? result.message}`);
+    }
     if (result.failed || result.exitCode !== 0) {
       throw new ToolFailedError(label, result.exitCode, result.signal, err);
     }

@@ -40,7 +40,8 @@ export function createSharpConverter(): Converter {
       try {
         // SVG is read from memory so librsvg has no base directory to resolve relative references against.
         const input = step.from === 'image/svg+xml' ? await readFile(step.input) : step.input;
-        await pipeline(step, input, maxPixels).toFile(step.output);
+        // libvips stops at the deadline too, so a timed-out step frees its CPU instead of finishing in the background.
+        await pipeline(step, input, maxPixels).timeout({ seconds: Math.max(1, Math.ceil(step.timeoutMs / 1000)) }).toFile(step.output);
       } catch (err) {
         throw translate(err, step);
       }

@@ -85,9 +85,17 @@ function receiveMultipart(ctx: Context, file: string, max: number): Promise<Uplo
       return;
     }
     let saving: Promise<Upload> | undefined;
+    let fileStream: Readable | undefined;
     parser.on('file', (_field, stream, info) => {
+      fileStream = stream;
       saving = save(stream, file, max).then((sha256) => ({ file, sha256, filename: info.filename, contentType: info.mimeType }));
       saving.catch(() => stream.resume());
+    });
+    // busboy neither ends nor fails when the client goes away mid-upload: end the file stream ourselves.
+    ctx.req.once('close', () => {
+      if (ctx.req.complete) return;
+      fileStream?.destroy();
+      reject(new InvalidRequestError('The upload was cut off before it finished.'));
     });
     parser.on('error', () => reject(new InvalidRequestError('Malformed multipart/form-data request.')));
     parser.on('close', () => {

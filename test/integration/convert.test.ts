@@ -44,3 +44,33 @@ describe('POST /convert', () => {
     assert.equal((await res.json()).error, 'no_conversion_path');
   });
 });
+
+describe('POST /convert with a client that goes away', () => {
+  it('ends a multipart upload cut off mid-body without leaving a temp file or a stuck handler', async () => {
+    const { connect } = await import('node:net');
+    const { readdir } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const omnic = await startOmnic();
+    try {
+      const { port } = new URL(omnic.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const boundary = 'omnicboundary';
+      socket.write(
+        `POST /convert/png HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n` +
+          'x'.repeat(5000),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 500));
+      const tmpRoot = join(omnic.cacheDir === omnic.config.cache.dir ? omnic.cacheDir : omnic.config.cache.dir, 'tmp');
+      const leftovers = [];
+      for (const dir of await readdir(tmpRoot)) leftovers.push(...(await readdir(join(tmpRoot, dir))));
+      assert.deepEqual(leftovers, [], 'no temp file left behind');
+      assert.equal((await omnic.get('/healthz')).status, 200);
+    } finally {
+      await omnic.close();
+    }
+  });
+});
