@@ -57,6 +57,9 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   const dataPath = (key: string) => join(objects, key.slice(0, 2), key);
   const metaPath = (key: string) => `${dataPath(key)}.json`;
   let bytes = 0;
+  /** Readers per object key (steps using it as input), and evicted keys whose files wait for them. */
+  const pins = new Map<string, number>();
+  const doomed = new Set<string>();
   const hot = new LRUCache<string, Buffer>({ maxSize: HOT_BYTES, maxEntrySize: HOT_ENTRY_BYTES, sizeCalculation: (b) => Math.max(1, b.length) });
   const lru = new LRUCache<string, CacheMeta>({
     maxSize: options.maxBytes,
@@ -67,7 +70,9 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       if (reason === 'evict') events.onEvict?.();
       if (reason === 'evict' || reason === 'delete') {
         hot.delete(key);
-        void removeFiles(key);
+        // A step may be reading this file right now: remove it when the last reader lets go.
+        if (pins.has(key)) doomed.add(key);
+        else void removeFiles(key);
       }
     },
   });
@@ -126,6 +131,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       const info = await stat(tempFile);
       const full: CacheMeta = { ...meta, size: info.size, created: Date.now() };
       await mkdir(join(objects, key.slice(0, 2)), { recursive: true });
+      doomed.delete(key); // written again: the new files must outlive a pending removal
       await rename(tempFile, dataPath(key));
       await writeMeta(key, full);
       track(key, full);
@@ -148,6 +154,20 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       hot.clear();
       await rm(objects, { recursive: true, force: true });
       await mkdir(objects, { recursive: true });
+    },
+    /** Runs `fn` with an object's files kept on disk even if it is evicted meanwhile. */
+    async withPinned<T>(objectKey: string, fn: () => Promise<T>): Promise<T> {
+      pins.set(objectKey, (pins.get(objectKey) ?? 0) + 1);
+      try {
+        return await fn();
+      } finally {
+        const left = (pins.get(objectKey) ?? 1) - 1;
+        if (left > 0) pins.set(objectKey, left);
+        else {
+          pins.delete(objectKey);
+          if (doomed.delete(objectKey)) await removeFiles(objectKey);
+        }
+      }
     },
     /** Removes every entry recorded for a source URL (its download and its results). */
     async deleteSource(url: string): Promise<number> {

@@ -100,7 +100,7 @@ export function createJobs(deps: JobsDeps) {
       const output = cache.tempPath();
       const timer = metrics.conversionDuration.startTimer({ converter: converter.name });
       try {
-        await gates.get(converter)!.add(() =>
+        const convertStep = () =>
           runStep(converter, { tools: deps.tools, onToolFailure: (name, err) => deps.log.warn('tool failed', { converter: name, command: err.command, exitCode: err.exitCode, signal: err.signalName, stderr: err.stderr.slice(0, 2000) }) }, {
             input: input.file,
             from,
@@ -112,8 +112,9 @@ export function createJobs(deps: JobsDeps) {
             timeoutMs: deps.limits.conversionTimeoutMs,
             signal: deps.shutdownSignal,
             limits: { maxPixels: deps.limits.maxPixels },
-          }),
-        );
+          });
+        // The input stays on disk for the step even if the cache evicts it meanwhile.
+        await gates.get(converter)!.add(() => cache.withPinned(input.objectKey, convertStep));
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: 'ok' });
         // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
         return await cache.put(step.key, output, { layer: 'step', mime: to, source: input.meta.source });

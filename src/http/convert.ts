@@ -40,7 +40,7 @@ export function convertHandler(deps: ConvertDeps) {
       const result = await deps.jobs.fromUpload(target, upload.file, upload.sha256, { filename: upload.filename, contentType: upload.contentType });
       const state = ctx.state as RequestState;
       state.path = result.path.join('>');
-      sendHit(ctx, result.hit, { mime: result.mime, path: result.path, maxAge: deps.resultMaxAge });
+      await sendHit(ctx, result.hit, { mime: result.mime, path: result.path, maxAge: deps.resultMaxAge });
     } finally {
       await rm(temp, { force: true });
     }

@@ -75,9 +75,9 @@ export function mediaHandler(deps: MediaDeps) {
   };
 }
 
-function send(ctx: Context, deps: MediaDeps, result: JobResult, state: RequestState): void {
+function send(ctx: Context, deps: MediaDeps, result: JobResult, state: RequestState): Promise<void> {
   state.path = result.path.join('>');
-  sendHit(ctx, result.hit, { mime: result.mime, path: result.path, maxAge: deps.resultMaxAge });
+  return sendHit(ctx, result.hit, { mime: result.mime, path: result.path, maxAge: deps.resultMaxAge });
 }
 
 function sendStatus(ctx: Context, deps: MediaDeps, key: string, done: JobResult | undefined): void {
@@ -109,7 +109,7 @@ async function sendPlaceholder(ctx: Context, deps: MediaDeps, target: Target, st
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.type = contentTypeOf(target.format.mime);
   const body = await deps.placeholders.body(target);
-  setBody(ctx, body.length, () => body);
+  await setBody(ctx, body.length, () => body);
   ctx.status = 202;
 }
 

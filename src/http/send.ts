@@ -1,5 +1,6 @@
 // Sends a finished cache entry: exact Content-Type, ETag/304, single-range 206, immutable caching, nosniff.
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { Context } from 'koa';
 import type { CacheHit } from '../cache.js';
 import { contentTypeOf } from '../formats.js';
@@ -32,7 +33,7 @@ export function resultHeaders(hit: CacheHit, options: HitOptions): Record<string
   };
 }
 
-export function sendHit(ctx: Context, hit: CacheHit, options: HitOptions): void {
+export async function sendHit(ctx: Context, hit: CacheHit, options: HitOptions): Promise<void> {
   const etag = etagOf(hit);
   ctx.set(resultHeaders(hit, options));
   if (matchesEtag(ctx.get('If-None-Match'), etag)) {
@@ -49,17 +50,23 @@ export function sendHit(ctx: Context, hit: CacheHit, options: HitOptions): void 
   if (range && (!ctx.get('If-Range') || ctx.get('If-Range') === etag)) {
     ctx.status = 206;
     ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${hit.size}`);
-    setBody(ctx, range.end - range.start + 1, () => hit.body?.subarray(range.start, range.end + 1) ?? createReadStream(hit.file, range));
+    await setBody(ctx, range.end - range.start + 1, () => hit.body?.subarray(range.start, range.end + 1) ?? streamOf(hit.file, range));
     return;
   }
   ctx.status = 200;
-  setBody(ctx, hit.size, () => hit.body ?? createReadStream(hit.file));
+  await setBody(ctx, hit.size, () => hit.body ?? streamOf(hit.file));
 }
 
 /** HEAD gets the headers GET would get (Koa turns a null body into 204, so an empty one stands in). */
-export function setBody(ctx: Context, length: number, body: () => NodeJS.ReadableStream | Buffer): void {
-  ctx.body = ctx.method === 'HEAD' ? '' : body();
+export async function setBody(ctx: Context, length: number, body: () => Promise<Readable> | Buffer): Promise<void> {
+  ctx.body = ctx.method === 'HEAD' ? '' : await body();
   ctx.length = length;
+}
+
+/** Opens the file before answering: once open, an eviction that unlinks it cannot cut the response short. */
+async function streamOf(file: string, range?: { start: number; end: number }): Promise<Readable> {
+  const handle = await open(file);
+  return handle.createReadStream(range ?? {});
 }
 
 export function matchesEtag(header: string, etag: string): boolean {
