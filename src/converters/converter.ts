@@ -61,7 +61,7 @@ export interface Step {
   options: TargetOptions;
   /** Set on the final step of a sized or thumbnail target (always a sharp step). */
   resize?: Resize;
-  /** A private job directory, the cwd of every tool; removed after the step. */
+  /** A private job directory, the cwd of every tool; created on first use, removed after the step. */
   workDir: string;
   /** Aborted at the step's deadline or on forced shutdown. */
   signal: AbortSignal;

@@ -1,5 +1,6 @@
 // Runs one converter step: job directory, deadline, abort, exec bound to the step, tool failures mapped to 422.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConversionTimeoutError, InputRejectedError, OmnicError } from '../errors.js';
 import { canonicalExt } from '../formats.js';
@@ -30,7 +31,9 @@ export interface StepEnv {
 
 export async function runStep(converter: Converter, env: StepEnv, request: StepRequest): Promise<void> {
   const timeoutMs = Math.min(request.timeoutMs, converter.timeoutMs ?? Infinity);
-  const workDir = await mkdtemp(join(request.tmpDir, `job-${converter.name}-`));
+  // Made on first use: in-process converters (sharp, esbuild) never touch it, and a thumbnail should not pay for it.
+  let workDir: string | undefined;
+  const jobDir = () => (workDir ??= mkdtempSync(join(request.tmpDir, `job-${converter.name}-`)));
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
   const step: Step = {
@@ -40,14 +43,16 @@ export async function runStep(converter: Converter, env: StepEnv, request: StepR
     to: request.to,
     options: request.options,
     resize: request.resize,
-    workDir,
+    get workDir() {
+      return jobDir();
+    },
     signal,
     timeoutMs,
     limits: request.limits,
     exec(toolName, args, options = {}) {
       const tool = env.tools[toolName];
       if (!tool) throw new Error(`Converter ${converter.name} ran undeclared tool ${toolName}.`);
-      return execTool(tool.path, args, { cwd: workDir, timeoutMs, signal, label: `${converter.name} (${toolName})`, ...options });
+      return execTool(tool.path, args, { cwd: jobDir(), timeoutMs, signal, label: `${converter.name} (${toolName})`, ...options });
     },
   };
   try {
@@ -59,7 +64,7 @@ export async function runStep(converter: Converter, env: StepEnv, request: StepR
   } catch (err) {
     throw mapStepError(err, converter, request, env);
   } finally {
-    await rm(workDir, { recursive: true, force: true });
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   }
 }
 
