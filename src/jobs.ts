@@ -188,9 +188,6 @@ export function createJobs(deps: JobsDeps) {
     failure(key: string): OmnicError | undefined {
       return failures.get(key);
     },
-    forget(key: string): void {
-      failures.delete(key);
-    },
   };
 }
 
