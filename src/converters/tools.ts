@@ -69,20 +69,19 @@ async function captureVersion(path: string, spec: ToolSpec): Promise<string> {
 /** Resolves every tool or throws MissingToolError naming each missing one and its Debian package. */
 export async function resolveTools(converters: readonly Converter[], overrides: Record<string, string>): Promise<Record<string, ResolvedTool>> {
   const needed = toolsOf(converters);
-  const missing: { tool: ToolSpec; converter: string; override?: string }[] = [];
-  const resolved = await Promise.all(
+  // Lookups run in parallel; results keep declaration order so the boot message reads the same every time.
+  const results = await Promise.all(
     needed.map(async ({ tool, converter }) => {
       const override = overrides[tool.name];
       let path: string | undefined;
       if (override) path = (await isExecutable(override)) ? override : undefined;
       else for (const candidate of tool.candidates ?? [tool.name]) if (!path) path = await findOnPath(candidate);
-      if (!path) {
-        missing.push({ tool, converter, override: override || undefined });
-        return undefined;
-      }
-      return { name: tool.name, path, package: tool.package, version: await captureVersion(path, tool) } satisfies ResolvedTool;
+      if (!path) return { missing: { tool, converter, override: override || undefined } };
+      return { found: { name: tool.name, path, package: tool.package, version: await captureVersion(path, tool) } satisfies ResolvedTool };
     }),
   );
+  const missing = results.flatMap((r) => (r.missing ? [r.missing] : []));
   if (missing.length) throw new MissingToolError(missing);
-  return Object.fromEntries(resolved.filter((t): t is ResolvedTool => !!t).map((t) => [t.name, t]));
+  const resolved = results.flatMap((r) => (r.found ? [r.found] : []));
+  return Object.fromEntries(resolved.map((t) => [t.name, t]));
 }
