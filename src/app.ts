@@ -50,9 +50,15 @@ export function createRequestListener(deps: AppDeps): RequestListener {
   const koa = createApp(deps).callback();
   const fast = createFastPath(deps, deps.log);
   return (req, res) => {
-    fast(req, res).then(
-      (handled) => {
-        if (!handled) void koa(req, res);
+    const handled = fast(req, res);
+    if (handled === true) return;
+    if (handled === false) {
+      void koa(req, res);
+      return;
+    }
+    handled.then(
+      (done) => {
+        if (!done) void koa(req, res);
       },
       () => void koa(req, res),
     );

@@ -51,12 +51,13 @@ const HOT_BYTES = 64 * 2 ** 20;
 
 export async function createCache(options: { dir: string; maxBytes: number }, events: CacheEvents = {}) {
   const objects = join(options.dir, 'objects');
+  const { dataPath, metaPath } = objectPaths(options.dir);
   // Each process writes into its own temp directory, so a CLI command next to a running server sweeps only dead ones.
   const tmpRoot = join(options.dir, 'tmp');
   const tmpDir = join(tmpRoot, `${process.pid}-${randomBytes(4).toString('hex')}`);
-  const dataPath = (key: string) => join(objects, key.slice(0, 2), key);
-  const metaPath = (key: string) => `${dataPath(key)}.json`;
   let bytes = 0;
+  /** Bumped whenever an entry leaves (eviction, delete, overwrite, clear): lets callers memoise lookups safely. */
+  let generation = 0;
   /** Readers per object key (steps using it as input), and evicted keys whose files wait for them. */
   const pins = new Map<string, number>();
   const doomed = new Set<string>();
@@ -65,6 +66,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
     maxSize: options.maxBytes,
     sizeCalculation: (meta) => Math.max(1, meta.size),
     dispose: (meta, key, reason) => {
+      generation++;
       bytes -= Math.max(1, meta.size);
       events.onBytes?.(bytes);
       if (reason === 'evict') events.onEvict?.();
@@ -126,6 +128,16 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
     has(key: string): boolean {
       return lru.has(key);
     },
+    /** Changes whenever any entry is removed or replaced; an unchanged value means earlier hits are still valid. */
+    generation(): number {
+      return generation;
+    },
+    /** Marks an entry (and the object it points at) as just used, for hits answered from a memo or another process. */
+    touch(key: string): void {
+      const ref = lru.get(key)?.ref;
+      if (ref) lru.get(ref);
+      hot.get(ref ?? key);
+    },
     /** Moves `tempFile` into the cache under `key` (rename: atomic, never partially visible). */
     async put(key: string, tempFile: string, meta: Omit<CacheMeta, 'size' | 'created'>): Promise<CacheHit> {
       const info = await stat(tempFile);
@@ -150,6 +162,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       return existed;
     },
     async clear(): Promise<void> {
+      generation++;
       lru.clear();
       hot.clear();
       await rm(objects, { recursive: true, force: true });
@@ -199,6 +212,33 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   }
 
   return cache;
+}
+
+function objectPaths(dir: string) {
+  const dataPath = (key: string) => join(dir, 'objects', key.slice(0, 2), key);
+  return { dataPath, metaPath: (key: string) => `${dataPath(key)}.json` };
+}
+
+/**
+ * Reads a finished result straight from disk, without the index a cache instance keeps: for the HTTP worker
+ * processes of OMNIC_WORKERS, which answer hits while one process converts and owns the index.
+ * Only results small enough to be held in memory are returned; anything else is left to the owning process.
+ */
+export function createResultReader(dir: string) {
+  const { dataPath, metaPath } = objectPaths(dir);
+  return async (key: string): Promise<CacheHit | undefined> => {
+    try {
+      const meta = JSON.parse(await readFile(metaPath(key), 'utf8')) as CacheMeta;
+      if (meta.layer !== 'result' || !meta.ref) return undefined;
+      const file = dataPath(meta.ref);
+      const info = await stat(file);
+      if (info.size > HOT_ENTRY_BYTES) return undefined;
+      const body = await readFile(file);
+      return { key, objectKey: meta.ref, file, size: body.length, meta, body };
+    } catch {
+      return undefined; // not there (yet), or removed meanwhile: the converting process answers
+    }
+  };
 }
 
 async function sweepTemp(tmpRoot: string): Promise<void> {

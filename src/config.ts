@@ -7,6 +7,7 @@ export interface Config {
   profile: string;
   host: string;
   port: number;
+  workers: number;
   metricsPort: number;
   cache: { dir: string; maxBytes: number };
   egress: {
@@ -80,7 +81,14 @@ const flag = {
   },
   coerce: (value: string) => FLAGS[value.trim().toLowerCase()] ?? value,
 };
-convict.addFormats({ 'comma-list': list, bytes, 'positive-int': positive, flag });
+const workers = {
+  name: 'workers',
+  validate(value: unknown) {
+    if (!Number.isInteger(value) || (value as number) < 1) throw new Error('must be auto or a whole number ≥ 1');
+  },
+  coerce: (value: string) => (value.trim().toLowerCase() === 'auto' ? availableParallelism() : Number(value)),
+};
+convict.addFormats({ 'comma-list': list, bytes, 'positive-int': positive, flag, workers });
 
 function key<T>(env: string, doc: string, format: unknown, defaultValue: T, extra: Record<string, unknown> = {}) {
   return { doc, format, default: defaultValue, env: `OMNIC_${env}`, ...extra };
@@ -92,6 +100,7 @@ export function configSchema(toolNames: readonly string[] = []) {
     profile: key('PROFILE', 'Profile name (kitchen-sink, image, empty) or path to a profile JSON file.', String, 'image'),
     host: key('HOST', 'Listen address.', String, '0.0.0.0'),
     port: key('PORT', 'Listen port.', 'port', 8080),
+    workers: key('WORKERS', 'HTTP processes (auto: one per CPU). Above 1, that many processes share the port and answer cached results; one more converts.', 'workers', 1),
     metricsPort: key('METRICS_PORT', 'Separate port for /metrics; 0 serves it on the main port.', 'port', 0),
     cache: {
       dir: key('CACHE_DIR', 'Cache root: sources, every step, results.', String, './.cache'),

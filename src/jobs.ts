@@ -29,6 +29,8 @@ export interface SourceFetcher {
 export interface JobsDeps {
   cache: Cache;
   planner: Planner;
+  /** The profile's scope (profileScope): part of every result key. */
+  scope: string;
   queue: Queue;
   flights: SingleFlight;
   fetcher: SourceFetcher;
@@ -46,13 +48,17 @@ const REMEMBERED: ErrorCode[] = ['input_rejected', 'conversion_timeout', 'unsupp
 
 export type Jobs = ReturnType<typeof createJobs>;
 
+/** The cache key of a finished result: what was asked for, of which source (a URL, or `sha256:` of an upload). */
+export function resultKey(scope: string, target: Target, sourceId: string): string {
+  return cacheKey('result', scope, target.canonical, sourceId);
+}
+
 export function createJobs(deps: JobsDeps) {
   const { cache, metrics } = deps;
   const states = new Map<string, 'queued' | 'running'>();
   const failures = new LRUCache<string, OmnicError>({ max: 10_000, ttl: Math.max(1, deps.limits.failureTtlMs) });
   const gates = new Map(deps.converters.map((c) => [c, new PQueue({ concurrency: c.concurrency ?? deps.limits.concurrency })]));
 
-  const resultKey = (target: Target, sourceId: string) => cacheKey('result', target.canonical, sourceId);
 
   async function lookup(key: string): Promise<JobResult | undefined> {
     const hit = await cache.get(key, 'result');
@@ -163,8 +169,11 @@ export function createJobs(deps: JobsDeps) {
   }
 
   return {
-    resultKey,
+    resultKey: (target: Target, sourceId: string) => resultKey(deps.scope, target, sourceId),
     lookup,
+    /** See Cache.generation: lookups made under the same generation still hold. */
+    generation: () => cache.generation(),
+    touch: (hit: CacheHit) => cache.touch(hit.key),
     state(key: string): { state: JobState; error?: ErrorCode } {
       const running = states.get(key);
       if (running) return { state: running };
@@ -174,13 +183,13 @@ export function createJobs(deps: JobsDeps) {
     },
     /** Starts or joins the conversion of a URL source. */
     fromUrl(target: Target, url: URL): { key: string; promise: Promise<JobResult> } {
-      const key = resultKey(target, url.href);
+      const key = resultKey(deps.scope, target, url.href);
       return { key, promise: run(key, target, urlSource(url)) };
     },
     /** Converts an uploaded file (already on disk in the cache's temp dir); keyed by its SHA-256. */
     fromUpload(target: Target, file: string, sha256: string, hints: DetectHints): Promise<JobResult> {
       const sourceKey = cacheKey('upload', sha256);
-      const key = resultKey(target, `sha256:${sha256}`);
+      const key = resultKey(deps.scope, target, `sha256:${sha256}`);
       const source = () =>
         deps.flights.run(`source:${sourceKey}`, async () => (await cache.get(sourceKey, 'source')) ?? storeSource(sourceKey, file, hints));
       return run(key, target, source);

@@ -1,9 +1,13 @@
 // Composition root: config → profile → check binaries → app → listen → signals. The only module that reads configuration.
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createMetricsApp, createRequestListener } from './app.js';
-import { cacheKey, createCache } from './cache.js';
+import { cacheKey, createCache, createResultReader } from './cache.js';
+import { connectToPrimary, createPrimaryProxy, isWorkerProcess, PRIMARY_SOCKET_ENV, startWorkers, type Workers } from './cluster.js';
 import { loadConfig, type Config } from './config.js';
 import { allToolNames, createConverters } from './converters/index.js';
 import { resolveTools } from './converters/tools.js';
@@ -11,13 +15,15 @@ import { formatsReport } from './formats-report.js';
 import { buildGraph } from './graph.js';
 import { loadAdminPage } from './http/admin.js';
 import { loadClientScript, type VersionInfo } from './http/ops.js';
-import { createJobs } from './jobs.js';
+import { createFastPath } from './http/fast-path.js';
+import { createJobs, resultKey } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { createPlaceholders } from './placeholder.js';
 import { createPlanner } from './plan.js';
-import { loadProfile } from './profiles.js';
+import { loadProfile, profileScope } from './profiles.js';
 import { createQueue, createSingleFlight } from './queue.js';
+import { createEgressGuard } from './resolvers/guard.js';
 import { createHttpResolver } from './resolvers/http.js';
 import { OMNIC_VERSION } from './version.js';
 
@@ -29,11 +35,17 @@ export interface Omnic {
   shutdown(): Promise<void>;
   /** Immediate stop (tests). */
   stop(): Promise<void>;
+  /** Marks results as just used (hits answered by worker processes). */
+  touch(keys: readonly string[]): void;
 }
 
 export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Listen on this unix socket instead of OMNIC_HOST:OMNIC_PORT (the converting process behind OMNIC_WORKERS). */
+  socketPath?: string;
+  /** Metrics of the worker processes, summed into /metrics. */
+  peerMetrics?: Metrics['peers'];
 }
 
 export async function start(options: StartOptions = {}): Promise<Omnic> {
@@ -48,6 +60,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
     conversionTimeoutMs: Math.min(config.conversionTimeoutMs, profile.limits.conversionTimeoutMs ?? Infinity),
   };
   const metrics = createMetrics();
+  metrics.peers = options.peerMetrics;
   for (const converter of converters) {
     await converter.start?.({
       tools,
@@ -77,6 +90,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   const jobs = createJobs({
     cache,
     planner: createPlanner(graph, tools, profile.name, cacheKey),
+    scope: profileScope(profile),
     queue,
     flights: createSingleFlight(() => metrics.coalesced.inc()),
     fetcher: resolver,
@@ -128,13 +142,12 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   // Conversions may take longer than Node's default request timeout allows.
   server.requestTimeout = 0;
   server.headersTimeout = 30_000;
-  server.listen(config.port, config.host);
+  if (options.socketPath) server.listen(options.socketPath);
+  else server.listen(config.port, config.host);
   await once(server, 'listening');
   const metricsServer = config.metricsPort ? createServer(createMetricsApp(metrics).callback()).listen(config.metricsPort, config.host) : undefined;
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-  const url = `http://${host}:${address.port}`;
-  log.info('omnic listening', { url, profile: profile.name, converters: profile.converters, cacheDir: config.cache.dir });
+  const url = options.socketPath ? `unix:${options.socketPath}` : urlOf(server.address() as AddressInfo);
+  log.info(options.socketPath ? 'converting process listening' : 'omnic listening', { url, profile: profile.name, converters: profile.converters, cacheDir: config.cache.dir });
 
   const closeAll = async () => {
     shutdownController.abort();
@@ -166,19 +179,114 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
       draining = true;
       await closeAll();
     },
+    touch(keys) {
+      for (const key of keys) cache.touch(key);
+    },
   };
 }
 
-/** `omnic serve`: start, then drain and exit 0 on SIGTERM/SIGINT. */
+function urlOf(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** `omnic serve`: start, then drain and exit 0 on SIGTERM/SIGINT. With OMNIC_WORKERS > 1, the primary of a cluster. */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (isWorkerProcess(env)) return serveWorker(env);
+  const config = loadConfig(env, allToolNames());
+  if (config.workers > 1) return servePrimary(env, config);
   const omnic = await start({ env });
+  onSignals(() => omnic.shutdown());
+}
+
+function onSignals(shutdown: () => Promise<void>): void {
   const onSignal = (signal: string) => {
     process.stderr.write(`${JSON.stringify({ level: 'info', message: 'signal received', signal })}\n`);
-    omnic.shutdown().then(
+    shutdown().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+/** The converting process: the whole app on a private unix socket, and OMNIC_WORKERS processes on the port. */
+async function servePrimary(env: NodeJS.ProcessEnv, config: Readonly<Config>): Promise<void> {
+  const log = createLogger(config.log);
+  const socketPath = join(tmpdir(), `omnic-${process.pid}.sock`);
+  await rm(socketPath, { force: true });
+  let workers: Workers | undefined;
+  const omnic = await start({ env, log, socketPath, peerMetrics: async () => (await workers?.peerMetrics()) ?? [] });
+  try {
+    workers = await startWorkers({ count: config.workers, socketPath, log, onTouch: (keys) => omnic.touch(keys) });
+  } catch (err) {
+    await omnic.stop();
+    throw err;
+  }
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host === '::' ? '::1' : config.host}]` : config.host;
+  log.info('omnic listening', { url: `http://${host}:${workers.port}`, workers: config.workers, profile: omnic.config.profile });
+  // Workers keep answering cached results while the primary drains; they stop once it has.
+  onSignals(async () => {
+    await omnic.shutdown();
+    await workers.stop(5000);
+    await rm(socketPath, { force: true });
+  });
+}
+
+/** One HTTP worker: answers cached results from the cache directory, passes everything else to the primary. */
+async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(env, allToolNames());
+  const log = createLogger(config.log);
+  const scope = profileScope(await loadProfile(config.profile));
+  const guard = createEgressGuard(config.egress);
+  const metrics = createMetrics();
+  const read = createResultReader(config.cache.dir);
+  let server: Server | undefined;
+  const channel = connectToPrimary({
+    metrics,
+    onStop: () => {
+      if (!server) process.exit(0);
+      server.close(() => process.exit(0));
+      // Keep-alive connections close as soon as they are idle; in-flight answers finish first.
+      setInterval(() => server!.closeIdleConnections(), 100).unref();
+      setTimeout(() => process.exit(0), 10_000).unref();
+    },
+  });
+  const fast = createFastPath(
+    {
+      jobs: {
+        resultKey: (target, sourceId) => resultKey(scope, target, sourceId),
+        async lookup(key) {
+          const hit = await read(key);
+          return hit && { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') };
+        },
+        // Looked-up answers are re-read from disk every second: removals by the primary show up within one.
+        generation: () => Math.floor(Date.now() / 1000),
+        touch: (hit) => channel.touched(hit.key),
+      },
+      metrics,
+      precheck: (url) => guard.checkUrl(url),
+      signingKeys: config.signingKeys,
+      resultMaxAge: config.resultMaxAge,
+    },
+    log,
+  );
+  const proxy = createPrimaryProxy(env[PRIMARY_SOCKET_ENV]!, log);
+  server = createServer((req, res) => {
+    const handled = fast(req, res);
+    if (handled === true) return;
+    if (handled === false) return proxy(req, res);
+    handled.then(
+      (done) => done || proxy(req, res),
+      () => proxy(req, res),
+    );
+  });
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  server.on('error', (err) => {
+    log.error('HTTP worker cannot listen', { err: String(err), host: config.host, port: config.port });
+    process.exit(1);
+  });
+  server.listen(config.port, config.host);
 }

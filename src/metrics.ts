@@ -12,6 +12,8 @@ export function createMetrics() {
   const gauge = (name: string, help: string) => new client.Gauge({ name, help, registers: [registry] });
   return {
     registry,
+    /** Metrics of the other processes of this instance (OMNIC_WORKERS), added into /metrics. */
+    peers: undefined as (() => Promise<client.MetricObjectWithValues<client.MetricValue<string>>[][]>) | undefined,
     httpRequests: counter('omnic_http_requests_total', 'HTTP requests answered.', ['route', 'method', 'status']),
     httpDuration: new client.Histogram({
       name: 'omnic_http_request_duration_seconds',
@@ -46,4 +48,11 @@ export function createMetrics() {
     coalesced: counter('omnic_coalesced_requests_total', 'Requests that joined identical work already in flight.'),
     converterRestarts: counter('omnic_converter_restarts_total', 'Restarts of long-lived converter processes.', ['converter']),
   };
+}
+
+/** The text /metrics answers: this process's registry, summed with its peers' when it has any. */
+export async function exposition(metrics: Metrics): Promise<string> {
+  const peers = metrics.peers ? await metrics.peers() : [];
+  if (!peers.length) return metrics.registry.metrics();
+  return client.AggregatorRegistry.aggregate([await metrics.registry.getMetricsAsJSON(), ...peers]).metrics();
 }

@@ -1,5 +1,6 @@
 // Loads a profile (built-in name or JSON file path) and rejects unknown keys or converters at boot.
 import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONVERTER_FACTORIES } from './converters/index.js';
@@ -21,6 +22,12 @@ export interface Profile {
   limits: ProfileLimits;
   /** Where it was read from. */
   source: string;
+}
+
+/** Names what a profile allows: results are cached under it, so a changed profile never serves what it now forbids. */
+export function profileScope(profile: Omit<Profile, 'source' | 'description'>): string {
+  const { name, converters, inputs, outputs, limits } = profile;
+  return createHash('sha256').update(JSON.stringify({ name, converters, inputs, outputs, limits })).digest('hex').slice(0, 16);
 }
 
 export const PROFILES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../profiles');

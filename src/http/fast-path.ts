@@ -1,49 +1,131 @@
 // Serves cached /media results held in memory straight from node:http, before Koa: the hot path of a busy page.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LRUCache } from 'lru-cache';
+import type { CacheHit } from '../cache.js';
+import type { JobResult } from '../jobs.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { Target } from '../typestring.js';
 import { CROSS_ORIGIN_HEADERS, flag, resolveMedia, type MediaDeps } from './media.js';
 import { etagOf, matchesEtag, resultHeaders } from './send.js';
 
-export type FastPath = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/** true: answered; false: Koa answers; a promise: not known yet (the first hit of a URL looks it up). */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+/** What the fast path needs of the results: the converting process's jobs, or a worker's view of the cache on disk. */
+export interface ResultSource {
+  resultKey(target: Target, sourceId: string): string;
+  lookup(key: string): Promise<JobResult | undefined>;
+  /** Answers looked up under one generation stay valid while it lasts. */
+  generation(): number;
+  /** Called on each memoised hit, so the cache keeps what is popular. */
+  touch(hit: CacheHit): void;
+}
+
+export interface FastPathDeps extends Pick<MediaDeps, 'precheck' | 'signingKeys' | 'resultMaxAge'> {
+  jobs: ResultSource;
+  metrics: Pick<Metrics, 'cacheHits' | 'httpDuration' | 'httpRequests'>;
+}
+
+/** A finished result, ready to write: validated once per request URL, then answered without parsing anything. */
+interface Answer {
+  result: JobResult;
+  body: Buffer;
+  etag: string;
+  /** Flat [name, value, …] lists for writeHead: 200/HEAD (with Content-Length) and 304. */
+  ok: string[];
+  notModified: string[];
+  /** Cache generation the lookup was made under; any removal from the cache invalidates the answer. */
+  generation: number;
+  /** Expiry of a signed URL (ms since epoch), 0 when it has none. */
+  expiresMs: number;
+  path: string;
+}
+
+/** Memoised answers, bounded by the bytes they hold (bodies are shared with the cache's in-memory copies). */
+const MEMO_BYTES = 32 * 2 ** 20;
+const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /**
  * Answers GET/HEAD of a finished, in-memory result with exactly the headers the Koa route would send.
- * Anything else (errors, ranges, status queries, misses, large files) returns false and goes to Koa.
+ * The first hit of a request URL runs the full validation (typestring, signature, egress pre-check, lookup) and
+ * memoises the answer under the raw URL; later hits only check that the cache has not changed and that a signed
+ * URL has not expired. Anything else (errors, ranges, status queries, misses, large files) goes to Koa.
  */
-export function createFastPath(deps: MediaDeps, log: Logger): FastPath {
-  return async (req, res) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !req.url?.startsWith('/media/') || req.headers.range) return false;
-    const parsed = new URL(req.url, 'http://omnic');
+export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
+  const memo = new LRUCache<string, Answer>({ maxSize: MEMO_BYTES, sizeCalculation: (a) => a.body.length + 512 });
+  const counters = new Map<string, { inc(): void }>();
+  const hits = deps.metrics.cacheHits.labels({ layer: 'result' });
+  const duration = deps.metrics.httpDuration.labels({ route: 'media' });
+  const requests = (method: string, status: number) => {
+    const name = `${method} ${status}`;
+    let counter = counters.get(name);
+    if (!counter) counters.set(name, (counter = deps.metrics.httpRequests.labels({ route: 'media', method, status: String(status) })));
+    return counter;
+  };
+
+  function answer(req: IncomingMessage, res: ServerResponse, a: Answer): void {
+    const started = performance.now();
+    hits.inc();
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const notModified = req.headers['if-none-match'] !== undefined && matchesEtag(req.headers['if-none-match'], a.etag);
+    const status = notModified ? 304 : 200;
+    res.writeHead(status, [...(notModified ? a.notModified : a.ok), 'X-Request-Id', requestId]);
+    res.end(notModified || req.method === 'HEAD' ? undefined : a.body);
+    requests(req.method!, status).inc();
+    const seconds = (performance.now() - started) / 1000;
+    duration.observe(seconds);
+    if (log.isInfoEnabled()) {
+      log.info('request', { requestId, method: req.method, route: 'media', status, durationMs: Math.round(seconds * 1000), cache: 'hit', path: a.path });
+    }
+  }
+
+  async function lookup(url: string): Promise<Answer | undefined> {
+    const generation = deps.jobs.generation();
+    const parsed = new URL(url, 'http://omnic');
     const query = Object.fromEntries(parsed.searchParams);
-    if (flag(query.status) || flag(query.just_checking)) return false;
+    if (flag(query.status) || flag(query.just_checking)) return undefined;
     let key: string;
     try {
       key = resolveMedia(deps, decodeURIComponent(parsed.pathname.slice('/media/'.length)), query).key;
     } catch {
-      return false; // Koa builds the error response
+      return undefined; // Koa builds the error response
     }
-    const done = await deps.jobs.lookup(key);
-    if (!done?.hit.body) return false;
-    const started = performance.now();
-    deps.metrics.cacheHits.inc({ layer: 'result' });
-    const requestId = randomUUID();
-    const headers: Record<string, string | number> = {
-      ...resultHeaders(done.hit, { mime: done.mime, path: done.path, maxAge: deps.resultMaxAge }),
-      ...CROSS_ORIGIN_HEADERS,
-      'X-Request-Id': requestId,
+    const result = await deps.jobs.lookup(key);
+    const body = result?.hit.body;
+    if (!result || !body) return undefined;
+    const headers = Object.entries({ ...resultHeaders(result.hit, { mime: result.mime, path: result.path, maxAge: deps.resultMaxAge }), ...CROSS_ORIGIN_HEADERS });
+    const notModified = headers.flat();
+    const exp = deps.signingKeys.length && query.exp ? Number(query.exp) * 1000 : 0;
+    const a: Answer = {
+      result,
+      body,
+      etag: etagOf(result.hit),
+      ok: [...notModified, 'Content-Length', String(body.length)],
+      notModified,
+      generation,
+      expiresMs: Number.isFinite(exp) ? exp : 0,
+      path: result.path.join('>'),
     };
-    const notModified = matchesEtag(req.headers['if-none-match'] ?? '', etagOf(done.hit));
-    const status = notModified ? 304 : 200;
-    if (!notModified) headers['Content-Length'] = done.hit.body.length;
-    res.writeHead(status, headers);
-    res.end(notModified || req.method === 'HEAD' ? undefined : done.hit.body);
-    deps.metrics.httpRequests.inc({ route: 'media', method: req.method, status: String(status) });
-    const seconds = (performance.now() - started) / 1000;
-    deps.metrics.httpDuration.observe({ route: 'media' }, seconds);
-    if (log.isInfoEnabled()) {
-      log.info('request', { requestId, method: req.method, route: 'media', status, durationMs: Math.round(seconds * 1000), cache: 'hit', path: done.path.join('>') });
+    memo.set(url, a);
+    return a;
+  }
+
+  return (req, res) => {
+    const url = req.url;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url?.startsWith('/media/') || req.headers.range) return false;
+    const known = memo.get(url);
+    if (known && known.generation === deps.jobs.generation() && (!known.expiresMs || Date.now() <= known.expiresMs)) {
+      deps.jobs.touch(known.result.hit);
+      answer(req, res, known);
+      return true;
     }
-    return true;
+    return lookup(url).then((a) => {
+      if (!a) return false;
+      answer(req, res, a);
+      return true;
+    });
   };
 }

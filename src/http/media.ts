@@ -34,7 +34,7 @@ export interface MediaRequest {
 }
 
 /** Validates a /media request (typestring, url, signature, egress pre-check) and names its result. */
-export function resolveMedia(deps: Pick<MediaDeps, 'jobs' | 'precheck' | 'signingKeys'>, typestring: string, query: Record<string, string | string[] | undefined>): MediaRequest {
+export function resolveMedia(deps: Pick<MediaDeps, 'precheck' | 'signingKeys'> & { jobs: Pick<Jobs, 'resultKey'> }, typestring: string, query: Record<string, string | string[] | undefined>): MediaRequest {
   const target = parseTypestring(typestring);
   const rawUrl = single(query.url);
   if (!rawUrl) throw new InvalidRequestError('Missing url: add ?url=<http(s) URL of the source>.');

@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import type { Context } from 'koa';
 import type { FormatsReport } from '../formats-report.js';
-import type { Metrics } from '../metrics.js';
+import { exposition, type Metrics } from '../metrics.js';
 
 export interface VersionInfo {
   omnic: string;
@@ -42,7 +42,7 @@ export function metricsHandler(metrics: Metrics) {
   return async (ctx: Context) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    ctx.body = await exposition(metrics);
   };
 }
 
