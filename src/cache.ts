@@ -1,7 +1,7 @@
 // Content-addressed on-disk cache: atomic writes (temp file + rename), temp sweep at boot, LRU eviction under a byte cap.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 
 export type CacheLayer = 'source' | 'step' | 'result';
@@ -56,6 +56,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
   const tmpRoot = join(options.dir, 'tmp');
   const tmpDir = join(tmpRoot, `${process.pid}-${randomBytes(4).toString('hex')}`);
   let bytes = 0;
+  const shards = new Set<string>();
   /** Bumped whenever an entry leaves (eviction, delete, overwrite, clear): lets callers memoise lookups safely. */
   let generation = 0;
   /** Readers per object key (steps using it as input), and evicted keys whose files wait for them. */
@@ -138,21 +139,25 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       if (ref) lru.get(ref);
       hot.get(ref ?? key);
     },
-    /** Moves `tempFile` into the cache under `key` (rename: atomic, never partially visible). */
-    async put(key: string, tempFile: string, meta: Omit<CacheMeta, 'size' | 'created'>): Promise<CacheHit> {
-      const info = await stat(tempFile);
-      const full: CacheMeta = { ...meta, size: info.size, created: Date.now() };
-      await mkdir(join(objects, key.slice(0, 2)), { recursive: true });
+    /**
+     * Moves `tempFile` into the cache under `key` (rename: atomic, never partially visible). `body`, the file's bytes
+     * when the caller holds them, rides along on the returned hit and is kept in memory when small.
+     */
+    async put(key: string, tempFile: string, meta: Omit<CacheMeta, 'size' | 'created'>, body?: Buffer): Promise<CacheHit> {
+      const size = body?.length ?? (await stat(tempFile)).size;
+      const full: CacheMeta = { ...meta, size, created: Date.now() };
+      await shard(key);
       doomed.delete(key); // written again: the new files must outlive a pending removal
-      await rename(tempFile, dataPath(key));
+      await place(tempFile, dataPath(key));
       await writeMeta(key, full);
       track(key, full);
-      return { key, objectKey: key, file: dataPath(key), size: info.size, meta: full };
+      if (body && body.length <= HOT_ENTRY_BYTES) hot.set(key, body);
+      return { key, objectKey: key, file: dataPath(key), size, meta: full, ...(body ? { body } : {}) };
     },
     /** Records a result: a small entry pointing at the object that holds the bytes. */
     async putRef(key: string, objectKey: string, meta: Omit<CacheMeta, 'size' | 'created' | 'ref'>): Promise<void> {
       const full: CacheMeta = { ...meta, ref: objectKey, size: 0, created: Date.now() };
-      await mkdir(join(objects, key.slice(0, 2)), { recursive: true });
+      await shard(key);
       await writeMeta(key, full);
       track(key, full);
     },
@@ -165,6 +170,7 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
       generation++;
       lru.clear();
       hot.clear();
+      shards.clear();
       await rm(objects, { recursive: true, force: true });
       await mkdir(objects, { recursive: true });
     },
@@ -204,11 +210,30 @@ export async function createCache(options: { dir: string; maxBytes: number }, ev
     },
   };
 
+  /** Makes the entry's shard directory once per process (256 of them), not once per write. */
+  async function shard(key: string): Promise<void> {
+    const name = key.slice(0, 2);
+    if (shards.has(name)) return;
+    await mkdir(join(objects, name), { recursive: true });
+    shards.add(name);
+  }
+
+  /** Renames into a shard; one removed behind our back (a `cache clear` from the CLI) is made again. */
+  async function place(from: string, to: string): Promise<void> {
+    try {
+      await rename(from, to);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(to), { recursive: true });
+      await rename(from, to);
+    }
+  }
+
   async function writeMeta(key: string, meta: CacheMeta): Promise<void> {
     const temp = cache.tempPath('.json');
     await writeFile(temp, JSON.stringify(meta));
     // Data is renamed first, metadata last: an entry exists only once both are in place.
-    await rename(temp, metaPath(key));
+    await place(temp, metaPath(key));
   }
 
   return cache;

@@ -1,6 +1,6 @@
 // Source type detection: magic bytes first (file-type and our text sniffers), then the name's extension, then Content-Type.
 import { open, readFile } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer, fileTypeFromFile } from 'file-type';
 import { formatByFilename, formatByMime, type Format } from './formats.js';
 
 export interface DetectHints {
@@ -18,17 +18,17 @@ export interface Detection {
 
 const HEAD_BYTES = 64 * 1024;
 
-/** Detects a file's format; the bytes win whenever they say something definite. */
-export async function detectFormat(path: string, hints: DetectHints = {}): Promise<Detection> {
+/** Detects a file's format (from `bytes` when the caller holds them); the bytes win whenever they say something definite. */
+export async function detectFormat(path: string, hints: DetectHints = {}, bytes?: Buffer): Promise<Detection> {
   const hinted = hintedFormat(hints);
-  const magic = await fileTypeFromFile(path).catch(() => undefined);
+  const magic = await (bytes ? fileTypeFromBuffer(bytes) : fileTypeFromFile(path)).catch(() => undefined);
   if (magic && magic.mime !== 'application/xml') {
     const found = formatByMime(magic.mime) ?? { mime: magic.mime };
     if (hinted && refines(hinted, found.mime)) return { format: hinted, evidence: magic.mime };
     if (found.mime === 'application/x-cfb') return { format: await sniffCompoundFile(path), evidence: magic.mime };
     return { format: formatByMime(magic.mime), evidence: magic.mime };
   }
-  const head = await readHead(path);
+  const head = bytes ? bytes.subarray(0, HEAD_BYTES) : await readHead(path);
   if (!looksLikeText(head)) {
     if (hinted && hinted.encoding !== 'text') return { format: hinted, evidence: 'binary' };
     return { format: undefined, evidence: 'binary' };

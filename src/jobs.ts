@@ -23,7 +23,7 @@ export interface JobResult {
 }
 
 export interface SourceFetcher {
-  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<{ contentType?: string; size: number; filename?: string }>;
+  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<{ contentType?: string; size: number; filename?: string; body?: Buffer }>;
 }
 
 export interface JobsDeps {
@@ -109,6 +109,7 @@ export function createJobs(deps: JobsDeps) {
         const convertStep = () =>
           runStep(converter, { tools: deps.tools, onToolFailure: (name, err) => deps.log.warn('tool failed', { converter: name, command: err.command, exitCode: err.exitCode, signal: err.signalName, stderr: err.stderr.slice(0, 2000) }) }, {
             input: input.file,
+            inputBytes: input.body,
             from,
             to,
             options: step.options,
@@ -120,10 +121,10 @@ export function createJobs(deps: JobsDeps) {
             limits: { maxPixels: deps.limits.maxPixels },
           });
         // The input stays on disk for the step even if the cache evicts it meanwhile.
-        await gates.get(converter)!.add(() => cache.withPinned(input.objectKey, convertStep));
+        const bytes = await gates.get(converter)!.add(() => cache.withPinned(input.objectKey, convertStep));
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: 'ok' });
         // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
-        return await cache.put(step.key, output, { layer: 'step', mime: to, source: input.meta.source });
+        return await cache.put(step.key, output, { layer: 'step', mime: to, source: input.meta.source }, bytes);
       } catch (err) {
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: err instanceof OmnicError ? err.code : 'error' });
         await rm(output, { force: true });
@@ -150,7 +151,7 @@ export function createJobs(deps: JobsDeps) {
           const download = await deps.fetcher.fetchToFile(url, temp, deps.shutdownSignal);
           metrics.sourceDownloads.inc({ outcome: 'ok' });
           metrics.sourceBytes.inc(download.size);
-          return await storeSource(key, temp, { filename: download.filename ?? url.pathname, contentType: download.contentType }, url.href);
+          return await storeSource(key, temp, { filename: download.filename ?? url.pathname, contentType: download.contentType }, url.href, download.body);
         } catch (err) {
           metrics.sourceDownloads.inc({ outcome: err instanceof OmnicError ? err.code : 'error' });
           throw err;
@@ -160,12 +161,12 @@ export function createJobs(deps: JobsDeps) {
       });
   }
 
-  async function storeSource(key: string, file: string, hints: DetectHints, source?: string): Promise<CacheHit> {
-    const { format, evidence } = await detectFormat(file, hints);
+  async function storeSource(key: string, file: string, hints: DetectHints, source?: string, bytes?: Buffer): Promise<CacheHit> {
+    const { format, evidence } = await detectFormat(file, hints, bytes);
     if (!format) {
       throw new UnsupportedFormatError(`omnic does not recognise this source (its bytes say ${evidence}). GET /formats lists the input types.`);
     }
-    return cache.put(key, file, { layer: 'source', mime: format.mime, filename: hints.filename, contentType: hints.contentType, source });
+    return cache.put(key, file, { layer: 'source', mime: format.mime, filename: hints.filename, contentType: hints.contentType, source }, bytes);
   }
 
   return {

@@ -54,6 +54,8 @@ export interface Resize {
 /** One step of one job: convert `input` (type `from`) into `output` (type `to`). */
 export interface Step {
   input: string;
+  /** The input's bytes, when the pipeline already holds them in memory (in-process converters may use them). */
+  inputBytes?: Buffer;
   output: string;
   from: string;
   to: string;
@@ -86,5 +88,6 @@ export interface Converter {
   readonly libraryVersion?: string;
   start?(runtime: ConverterRuntime): Promise<void>;
   stop?(): Promise<void>;
-  run(step: Step): Promise<void>;
+  /** Writes `step.output`, or returns the output bytes for the runner to write (and to keep answering from memory). */
+  run(step: Step): Promise<void | Buffer>;
 }

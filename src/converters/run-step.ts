@@ -1,6 +1,6 @@
 // Runs one converter step: job directory, deadline, abort, exec bound to the step, tool failures mapped to 422.
 import { mkdtempSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConversionTimeoutError, InputRejectedError, OmnicError } from '../errors.js';
 import { canonicalExt } from '../formats.js';
@@ -10,6 +10,7 @@ import { execTool, ToolFailedError } from './exec.js';
 
 export interface StepRequest {
   input: string;
+  inputBytes?: Buffer;
   from: string;
   to: string;
   options: TargetOptions;
@@ -29,7 +30,8 @@ export interface StepEnv {
   onToolFailure?: (converter: string, err: ToolFailedError) => void;
 }
 
-export async function runStep(converter: Converter, env: StepEnv, request: StepRequest): Promise<void> {
+/** Runs the step; returns the output's bytes when the converter produced them in memory (they are in `output` too). */
+export async function runStep(converter: Converter, env: StepEnv, request: StepRequest): Promise<Buffer | undefined> {
   const timeoutMs = Math.min(request.timeoutMs, converter.timeoutMs ?? Infinity);
   // Made on first use: in-process converters (sharp, esbuild) never touch it, and a thumbnail should not pay for it.
   let workDir: string | undefined;
@@ -38,6 +40,7 @@ export async function runStep(converter: Converter, env: StepEnv, request: StepR
   const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
   const step: Step = {
     input: request.input,
+    inputBytes: request.inputBytes,
     output: request.output,
     from: request.from,
     to: request.to,
@@ -56,7 +59,11 @@ export async function runStep(converter: Converter, env: StepEnv, request: StepR
     },
   };
   try {
-    await Promise.race([converter.run(step), rejectOnAbort(signal, converter.name, timeoutMs)]);
+    const bytes = await Promise.race([converter.run(step), rejectOnAbort(signal, converter.name, timeoutMs)]);
+    if (bytes?.length) {
+      await writeFile(request.output, bytes);
+      return bytes;
+    }
     const written = await stat(request.output).catch(() => undefined);
     if (!written || written.size === 0) {
       throw new InputRejectedError(`The ${converter.name} converter produced no ${canonicalExt(request.to)} output from this ${canonicalExt(request.from)} source; it may be empty, corrupt or unsupported.`);

@@ -39,9 +39,12 @@ export function createSharpConverter(): Converter {
     async run(step) {
       try {
         // SVG is read from memory so librsvg has no base directory to resolve relative references against.
-        const input = step.from === 'image/svg+xml' ? await readFile(step.input) : step.input;
+        const input = step.inputBytes ?? (step.from === 'image/svg+xml' ? await readFile(step.input) : step.input);
         // libvips stops at the deadline too, so a timed-out step frees its CPU instead of finishing in the background.
-        await pipeline(step, input, maxPixels).timeout({ seconds: Math.max(1, Math.ceil(step.timeoutMs / 1000)) }).toFile(step.output);
+        const image = pipeline(step, input, maxPixels).timeout({ seconds: Math.max(1, Math.ceil(step.timeoutMs / 1000)) });
+        // Sized targets are small: hand the bytes back, so the first answer comes from memory. Full-size ones stream to disk.
+        if (step.resize) return await image.toBuffer();
+        await image.toFile(step.output);
       } catch (err) {
         throw translate(err, step);
       }

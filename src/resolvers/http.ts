@@ -1,6 +1,6 @@
 // Downloads a source over HTTP(S) under the egress policy: guarded connects, manual redirects, byte cap while streaming, deadlines.
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,8 @@ export interface Download {
   size: number;
   /** file name hint: from Content-Disposition or the final URL's path */
   filename?: string;
+  /** The bytes, when the source was small enough to be read into memory (they are in `dest` too). */
+  body?: Buffer;
 }
 
 export interface HttpResolverOptions {
@@ -41,6 +43,9 @@ export interface HttpResolver {
   precheck(url: URL): void;
   close(): Promise<void>;
 }
+
+/** Sources up to this size (by Content-Length) are downloaded into memory; larger or unsized ones stream to disk. */
+const IN_MEMORY_BYTES = 16 * 2 ** 20;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -108,6 +113,22 @@ async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxByt
     discard(res.body);
     throw tooLarge();
   }
+  const meta = () => ({ finalUrl: url.href, contentType: mimeEssence(res.headers['content-type']), filename: filenameHint(res.headers['content-disposition'], url) });
+  // A source of known, modest size is read into memory and written once: no write per chunk, and the caller can
+  // detect and convert it without reading the file back.
+  const declared = Number(res.headers['content-length']);
+  if (declared > 0 && declared <= IN_MEMORY_BYTES) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    const body = Buffer.concat(chunks, size);
+    await writeFile(dest, body);
+    return { ...meta(), size, body };
+  }
   let size = 0;
   const cap = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -116,7 +137,7 @@ async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxByt
     },
   });
   await pipeline(res.body, cap, createWriteStream(dest));
-  return { finalUrl: url.href, contentType: mimeEssence(res.headers['content-type']), size, filename: filenameHint(res.headers['content-disposition'], url) };
+  return { ...meta(), size };
 }
 
 /** Drops a body we will not read; undici reports the destroy as an error, which nobody needs to hear. */
