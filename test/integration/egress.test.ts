@@ -299,3 +299,19 @@ test('test-only network names must be .test names', () => {
   assert.throws(() => createHttpResolver(policy(), { testNetwork: { publicOrigins: { 'example.com:80': 1234 } } }), /\.test/);
   assert.throws(() => createHttpResolver(policy(), { testNetwork: { hosts: { 'example.com': ['127.0.0.1'] } } }), /\.test/);
 });
+
+test('a source of known, modest size is also handed back in memory; unsized and large ones only go to disk', async (t) => {
+  const sized = await startOrigin(t, body('%PDF-1.4 small'));
+  const unsized = await startOrigin(t, streamBytes(3 * 64 * 1024, false));
+  const large = await startOrigin(t, streamBytes(17 * 2 ** 20, true));
+  const { resolver, dest } = await setup(t, { allowPrivateNetworks: true, maxSourceBytes: 50_000_000 });
+  const small = await resolver.fetchToFile(new URL(sized.url('/a.pdf')), dest);
+  assert.equal(small.body?.toString(), '%PDF-1.4 small');
+  assert.equal(readFileSync(dest, 'utf8'), '%PDF-1.4 small');
+  const streamed = await resolver.fetchToFile(new URL(unsized.url('/b')), dest);
+  assert.equal(streamed.body, undefined);
+  assert.equal(readFileSync(dest).length, 3 * 64 * 1024);
+  const big = await resolver.fetchToFile(new URL(large.url('/c')), dest);
+  assert.equal(big.body, undefined);
+  assert.equal(big.size, 17 * 2 ** 20);
+});

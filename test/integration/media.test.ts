@@ -158,3 +158,28 @@ describe('/media with the image profile', () => {
     assert.equal((await omnic.get('/nope')).status, 404);
   });
 });
+
+describe('/media memoised hits', () => {
+  it('a result evicted from the cache is converted again, not answered from the memo', async () => {
+    const origin = await startOrigin();
+    // Each source is ~13 KB: a 14 KB cap holds one source, so the second source pushes the first one's thumbnail out.
+    origin.route('/a.jpg', { body: await makeJpeg(800, 600), type: 'image/jpeg' });
+    origin.route('/b.jpg', { body: await makeJpeg(801, 600), type: 'image/jpeg' });
+    const omnic = await startOmnic({ OMNIC_CACHE_MAX_BYTES: '14KB' });
+    try {
+      const a = mediaPath('thumb.png:50x50', origin.url('/a.jpg'));
+      assert.equal((await omnic.get(a)).status, 200);
+      assert.equal((await omnic.get(a)).status, 200);
+      assert.equal(origin.hits('/a.jpg'), 1, 'the second request was a hit');
+      assert.equal((await omnic.get(mediaPath('thumb.png:50x50', origin.url('/b.jpg')))).status, 200);
+      assert.ok((await omnic.metric('omnic_cache_evictions_total')) > 0, 'the cap evicted something');
+      const again = await omnic.get(a);
+      assert.equal(again.status, 200);
+      await assertImage(Buffer.from(await again.arrayBuffer()), { format: 'png', width: 50, height: 50 });
+      assert.equal(origin.hits('/a.jpg'), 2, 'evicted, so downloaded and converted again');
+    } finally {
+      await omnic.close();
+      await origin.close();
+    }
+  });
+});

@@ -63,6 +63,17 @@ describe('signed URLs', () => {
     const extended = fresh.replace(/exp=\d+/, `exp=${now + 99_999}`);
     assert.equal((await omnic.get(extended)).status, 403);
   });
+
+  it('stops answering a cached, signed URL the moment it expires (hits are memoised, expiry is not)', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const signed = signMediaUrl({ typestring: 'thumb.png:60x60', url: origin.url('/photo.jpg'), key: 'current-key', exp });
+    assert.equal((await omnic.get(signed)).status, 200);
+    assert.equal((await omnic.get(signed)).status, 200, 'a cache hit, answered from the memo');
+    await new Promise((r) => setTimeout(r, Math.max(0, (exp + 1) * 1000 - Date.now() + 50)));
+    const res = await omnic.get(signed);
+    assert.equal(res.status, 403);
+    assert.match((await res.json()).message, /expired/);
+  });
 });
 
 describe('egress defaults', () => {

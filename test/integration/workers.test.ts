@@ -109,7 +109,7 @@ describe('OMNIC_WORKERS=2', () => {
   it('replaces a worker that dies', async () => {
     const [victim] = childrenOf(omnic.child.pid!);
     process.kill(victim!, 'SIGKILL');
-    for (let i = 0; i < 50 && !(childrenOf(omnic.child.pid!).length === 2 && !childrenOf(omnic.child.pid!).includes(victim!)); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !(childrenOf(omnic.child.pid!).length === 2 && !childrenOf(omnic.child.pid!).includes(victim!)); i++) await new Promise((r) => setTimeout(r, 100));
     const now = childrenOf(omnic.child.pid!);
     assert.equal(now.length, 2);
     assert.ok(!now.includes(victim!));

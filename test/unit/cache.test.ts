@@ -5,7 +5,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { cacheKey, createCache, type Cache } from '../../src/cache.js';
+import { cacheKey, createCache, createResultReader, type Cache } from '../../src/cache.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -212,5 +212,38 @@ describe('cache', () => {
     const second = await createCache({ dir, maxBytes: 150 });
     assert.equal(await second.get(cacheKey('old')), undefined);
     assert.ok(await second.get(cacheKey('new')));
+  });
+});
+
+describe('createResultReader (worker processes)', () => {
+  it('reads a small result through its reference, and nothing for a missing, large or non-result entry', async () => {
+    const cache = await createCache({ dir, maxBytes: 10 * 2 ** 20 });
+    const read = createResultReader(dir);
+    await putBytes(cache, 'small', 'thumbnail bytes');
+    await cache.putRef('result-small', 'small', { layer: 'result', mime: 'image/png', path: 'png>thumb.png' });
+    const hit = await read('result-small');
+    assert.equal(hit?.body?.toString(), 'thumbnail bytes');
+    assert.equal(hit?.objectKey, 'small');
+    assert.equal(hit?.meta.path, 'png>thumb.png');
+    await putBytes(cache, 'large', Buffer.alloc(600 * 1024, 1));
+    await cache.putRef('result-large', 'large', { layer: 'result', mime: 'image/png' });
+    assert.equal(await read('result-large'), undefined, 'large results are left to the converting process');
+    assert.equal(await read('small'), undefined, 'a step entry is not a result');
+    assert.equal(await read('nothing'), undefined);
+    await cache.delete('small');
+    assert.equal(await read('result-small'), undefined, 'a result whose bytes are gone is a miss');
+  });
+
+  it('generation changes whenever an entry leaves, and touch keeps a result from being evicted', async () => {
+    const cache = await createCache({ dir, maxBytes: 30 });
+    await putBytes(cache, 'a', '0123456789');
+    await cache.putRef('ra', 'a', { layer: 'result', mime: 'image/png' });
+    await putBytes(cache, 'b', '0123456789');
+    const before = cache.generation();
+    cache.touch('ra'); // 'a' becomes the most recently used: 'b' is evicted next
+    await putBytes(cache, 'c', '0123456789');
+    assert.notEqual(cache.generation(), before);
+    assert.ok(cache.has('a'));
+    assert.ok(!cache.has('b'));
   });
 });
