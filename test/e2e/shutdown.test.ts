@@ -29,41 +29,49 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs: number, 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-describe('graceful shutdown on docker stop', { skip: e2eSkip() }, () => {
-  let omnic: RunningOmnic;
-  let origin: Origin;
+for (const workers of ['1', '2']) {
+  describe(`graceful shutdown on docker stop (OMNIC_WORKERS=${workers})`, { skip: e2eSkip() }, () => {
+    let omnic: RunningOmnic;
+    let origin: Origin;
 
-  before(async () => {
-    origin = await startOrigin();
-    omnic = await startOmnic({ target: 'image', env: { OMNIC_WAIT_MS: '60000', OMNIC_SHUTDOWN_GRACE_MS: '45000' } });
+    before(async () => {
+      origin = await startOrigin();
+      omnic = await startOmnic({ target: 'image', env: { OMNIC_WAIT_MS: '60000', OMNIC_SHUTDOWN_GRACE_MS: '45000', OMNIC_WORKERS: workers } });
+    });
+    after(async () => {
+      await omnic?.stop();
+      await origin?.close();
+    });
+
+    it('finishes the in-flight request, refuses new work with 503, and exits 0', async () => {
+      const pattern = await patternPng();
+      origin.put('slow.png', pattern);
+      const fresh = origin.put('fresh.png', pattern);
+      // A result converted before the stop is answered (by a worker process, with OMNIC_WORKERS=2) throughout the drain.
+      const cached = mediaUrl(omnic.url, 'thumb.png:64x64', origin.put('cached.png', pattern));
+      assert.equal((await request(cached)).status, 200);
+      // The source trickles in over 6 s, so the conversion is still running when SIGTERM arrives.
+      const inFlight = request(mediaUrl(omnic.url, 'thumb.png:200x200', origin.slow('slow.png', 6000)));
+      await until(async () => (origin.hits('/slow/slow.png') > 0 ? true : undefined), 10_000, 'omnic to start downloading');
+      await sleep(500);
+
+      const stopped = dockerStop(omnic.id);
+      await until(async () => ((await request(`${omnic.url}/readyz`).catch(() => undefined))?.status === 503 ? true : undefined), 5_000, '/readyz to turn 503');
+      const refused = await request(mediaUrl(omnic.url, 'thumb.png:100x100', fresh));
+      assertError(refused, 503, 'draining');
+      assert.ok(refused.headers.get('retry-after'), 'a 503 while draining carries Retry-After');
+      const hit = await request(cached);
+      assert.equal(hit.status, 200, 'cached results are still answered while draining');
+      await assertImage(hit.body, { format: 'png', width: 64, height: 64 });
+
+      const reply = await inFlight;
+      assert.equal(reply.status, 200, reply.body.toString('utf8').slice(0, 300));
+      await assertImage(reply.body, { format: 'png', width: 200, height: 200 });
+
+      assert.equal(await stopped, 0, 'docker stop failed');
+      const state = JSON.parse(await docker(['inspect', '--format', '{{json .State}}', omnic.id])) as { ExitCode: number; OOMKilled: boolean };
+      assert.equal(state.ExitCode, 0, `exit code ${state.ExitCode}`);
+      assert.match(await omnic.logs(), /"stopped"/);
+    });
   });
-  after(async () => {
-    await omnic?.stop();
-    await origin?.close();
-  });
-
-  it('finishes the in-flight request, refuses new work with 503, and exits 0', async () => {
-    const pattern = await patternPng();
-    origin.put('slow.png', pattern);
-    const fresh = origin.put('fresh.png', pattern);
-    // The source trickles in over 6 s, so the conversion is still running when SIGTERM arrives.
-    const inFlight = request(mediaUrl(omnic.url, 'thumb.png:200x200', origin.slow('slow.png', 6000)));
-    await until(async () => (origin.hits('/slow/slow.png') > 0 ? true : undefined), 10_000, 'omnic to start downloading');
-    await sleep(500);
-
-    const stopped = dockerStop(omnic.id);
-    await until(async () => ((await request(`${omnic.url}/readyz`).catch(() => undefined))?.status === 503 ? true : undefined), 5_000, '/readyz to turn 503');
-    const refused = await request(mediaUrl(omnic.url, 'thumb.png:100x100', fresh));
-    assertError(refused, 503, 'draining');
-    assert.ok(refused.headers.get('retry-after'), 'a 503 while draining carries Retry-After');
-
-    const reply = await inFlight;
-    assert.equal(reply.status, 200, reply.body.toString('utf8').slice(0, 300));
-    await assertImage(reply.body, { format: 'png', width: 200, height: 200 });
-
-    assert.equal(await stopped, 0, 'docker stop failed');
-    const state = JSON.parse(await docker(['inspect', '--format', '{{json .State}}', omnic.id])) as { ExitCode: number; OOMKilled: boolean };
-    assert.equal(state.ExitCode, 0, `exit code ${state.ExitCode}`);
-    assert.match(await omnic.logs(), /"stopped"/);
-  });
-});
+}
