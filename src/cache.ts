@@ -32,6 +32,11 @@ export interface CacheHit {
   meta: CacheMeta;
   /** The bytes, when small enough to be held in memory (hot results are served without touching the disk). */
   body?: Buffer;
+  /**
+   * Set on an entry answered from memory before its files are in the cache: resolves to the entry once they are
+   * (`file` is not there before). Whoever needs the file awaits it.
+   */
+  stored?: Promise<CacheHit>;
 }
 
 export interface CacheEvents {

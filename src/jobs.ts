@@ -1,8 +1,8 @@
 // The one orchestrator: resolve the source → detect → plan → run each step through the cache → record the result.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import PQueue from 'p-queue';
-import type { Cache, CacheHit } from './cache.js';
+import type { Cache, CacheHit, CacheMeta } from './cache.js';
 import { cacheKey } from './cache.js';
 import type { Converter, ResolvedTool } from './converters/converter.js';
 import { runStep } from './converters/run-step.js';
@@ -60,7 +60,13 @@ export function createJobs(deps: JobsDeps) {
   const gates = new Map(deps.converters.map((c) => [c, new PQueue({ concurrency: c.concurrency ?? deps.limits.concurrency })]));
 
 
+  /** Results already answered from memory whose files are still being written (see `writeBehind`). */
+  const writing = new Map<string, JobResult>();
+  const writes = new Set<Promise<void>>();
+
   async function lookup(key: string): Promise<JobResult | undefined> {
+    const fresh = writing.get(key);
+    if (fresh) return fresh;
     const hit = await cache.get(key, 'result');
     return hit ? { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') } : undefined;
   }
@@ -88,10 +94,47 @@ export function createJobs(deps: JobsDeps) {
     const src = await source();
     const plan = deps.planner.plan(src.meta.mime, src.objectKey, target);
     let current: CacheHit = src;
-    for (const step of plan.steps) current = await runCachedStep(step, current);
-    const path = plan.names.join('>');
-    await cache.putRef(key, current.objectKey, { layer: 'result', mime: target.format.mime, path, source: src.meta.source });
-    return { hit: current, mime: target.format.mime, path: plan.names };
+    const stored = [src.stored];
+    for (const step of plan.steps) {
+      current = await runCachedStep(step, current);
+      stored.push(current.stored);
+    }
+    const result: JobResult = { hit: current, mime: target.format.mime, path: plan.names };
+    const objectKey = current.objectKey;
+    const record = () => cache.putRef(key, objectKey, { layer: 'result', mime: target.format.mime, path: plan.names.join('>'), source: src.meta.source });
+    const pending = stored.filter((p): p is Promise<CacheHit> => !!p);
+    if (!pending.length) {
+      await record();
+      return result;
+    }
+    // The bytes are in memory: answer now, and record the result once every entry it came from is on disk.
+    writeBehind(key, result, async () => {
+      await Promise.all(pending);
+      await record();
+    });
+    return result;
+  }
+
+  /** Runs `write` after the answer; meanwhile lookups of `key` get `result`. A failure costs the cache entry, not the response. */
+  function writeBehind(key: string, result: JobResult, write: () => Promise<void>): void {
+    writing.set(key, result);
+    const done = write()
+      .catch((err: unknown) => {
+        deps.log.warn('cache write failed; the result will be converted again when asked for', { err: String(err) });
+      })
+      .finally(() => {
+        writing.delete(key);
+        writes.delete(done);
+      });
+    writes.add(done);
+  }
+
+  /** An entry whose bytes are in memory, handed on at once while `put` moves its file into the cache. */
+  function storing(key: string, temp: string, meta: Omit<CacheMeta, 'size' | 'created'>, bytes: Buffer, put: () => Promise<CacheHit>): CacheHit {
+    const stored = put();
+    // Awaited by the steps that need the file and by the result's record; a failure is reported there.
+    stored.catch(() => rm(temp, { force: true }));
+    return { key, objectKey: key, file: temp, size: bytes.length, meta: { ...meta, size: bytes.length, created: Date.now() }, body: bytes, stored };
   }
 
   function runCachedStep(step: PlannedStep, input: CacheHit): Promise<CacheHit> {
@@ -103,12 +146,14 @@ export function createJobs(deps: JobsDeps) {
       }
       metrics.cacheMisses.inc({ layer: 'step' });
       const { converter, from, to } = step.edge;
+      // A converter that reads bytes starts from memory; the others wait for the input's file to be in the cache.
+      const onDisk = input.stored && !(converter.readsBytes && input.body) ? await input.stored : input;
       const output = cache.tempPath();
       const timer = metrics.conversionDuration.startTimer({ converter: converter.name });
       try {
         const convertStep = () =>
           runStep(converter, { tools: deps.tools, onToolFailure: (name, err) => deps.log.warn('tool failed', { converter: name, command: err.command, exitCode: err.exitCode, signal: err.signalName, stderr: err.stderr.slice(0, 2000) }) }, {
-            input: input.file,
+            input: onDisk.file,
             inputBytes: input.body,
             from,
             to,
@@ -119,12 +164,18 @@ export function createJobs(deps: JobsDeps) {
             timeoutMs: deps.limits.conversionTimeoutMs,
             signal: deps.shutdownSignal,
             limits: { maxPixels: deps.limits.maxPixels },
+            keepBytes: true,
           });
         // The input stays on disk for the step even if the cache evicts it meanwhile.
         const bytes = await gates.get(converter)!.add(() => cache.withPinned(input.objectKey, convertStep));
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: 'ok' });
         // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
-        return await cache.put(step.key, output, { layer: 'step', mime: to, source: input.meta.source }, bytes);
+        const meta = { layer: 'step' as const, mime: to, source: input.meta.source };
+        if (!bytes) return await cache.put(step.key, output, meta);
+        return storing(step.key, output, meta, bytes, async () => {
+          await writeFile(output, bytes);
+          return cache.put(step.key, output, meta, bytes);
+        });
       } catch (err) {
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: err instanceof OmnicError ? err.code : 'error' });
         await rm(output, { force: true });
@@ -154,9 +205,8 @@ export function createJobs(deps: JobsDeps) {
           return await storeSource(key, temp, { filename: download.filename ?? url.pathname, contentType: download.contentType }, url.href, download.body);
         } catch (err) {
           metrics.sourceDownloads.inc({ outcome: err instanceof OmnicError ? err.code : 'error' });
-          throw err;
-        } finally {
           await rm(temp, { force: true });
+          throw err;
         }
       });
   }
@@ -166,10 +216,17 @@ export function createJobs(deps: JobsDeps) {
     if (!format) {
       throw new UnsupportedFormatError(`omnic does not recognise this source (its bytes say ${evidence}). GET /formats lists the input types.`);
     }
-    return cache.put(key, file, { layer: 'source', mime: format.mime, filename: hints.filename, contentType: hints.contentType, source }, bytes);
+    const meta = { layer: 'source' as const, mime: format.mime, filename: hints.filename, contentType: hints.contentType, source };
+    // Detected from memory: the steps may start while the file is moved into the cache.
+    if (bytes) return storing(key, file, meta, bytes, () => cache.put(key, file, meta, bytes));
+    return cache.put(key, file, meta);
   }
 
   return {
+    /** Resolves once every cache write still running after its answer has finished (shutdown, tests). */
+    async settled(): Promise<void> {
+      while (writes.size) await Promise.all(writes);
+    },
     resultKey: (target: Target, sourceId: string) => resultKey(deps.scope, target, sourceId),
     lookup,
     /** See Cache.generation: lookups made under the same generation still hold. */

@@ -150,6 +150,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   log.info(options.socketPath ? 'converting process listening' : 'omnic listening', { url, profile: profile.name, converters: profile.converters, cacheDir: config.cache.dir });
 
   const closeAll = async () => {
+    await jobs.settled();
     shutdownController.abort();
     await Promise.all(converters.map((c) => c.stop?.().catch((err) => log.warn('converter stop failed', { converter: c.name, err: String(err) }))));
     server.closeAllConnections();

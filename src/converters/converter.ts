@@ -84,6 +84,8 @@ export interface Converter {
   readonly concurrency?: number;
   /** Per-step deadline in ms (capped by OMNIC_CONVERSION_TIMEOUT_MS). */
   readonly timeoutMs?: number;
+  /** Runs from `step.inputBytes` when it has them, so the input's file may still be on its way to the cache. */
+  readonly readsBytes?: boolean;
   /** Version of an in-process library (sharp, esbuild); tool versions are captured separately. */
   readonly libraryVersion?: string;
   start?(runtime: ConverterRuntime): Promise<void>;

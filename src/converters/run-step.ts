@@ -22,6 +22,8 @@ export interface StepRequest {
   timeoutMs: number;
   signal?: AbortSignal;
   limits: { maxPixels: number };
+  /** Output bytes the converter returns are handed back without writing `output`: the caller writes them. */
+  keepBytes?: boolean;
 }
 
 export interface StepEnv {
@@ -30,7 +32,7 @@ export interface StepEnv {
   onToolFailure?: (converter: string, err: ToolFailedError) => void;
 }
 
-/** Runs the step; returns the output's bytes when the converter produced them in memory (they are in `output` too). */
+/** Runs the step; returns the output's bytes when the converter produced them in memory (also in `output` unless `keepBytes`). */
 export async function runStep(converter: Converter, env: StepEnv, request: StepRequest): Promise<Buffer | undefined> {
   const timeoutMs = Math.min(request.timeoutMs, converter.timeoutMs ?? Infinity);
   // Made on first use: in-process converters (sharp, esbuild) never touch it, and a thumbnail should not pay for it.
@@ -61,7 +63,7 @@ export async function runStep(converter: Converter, env: StepEnv, request: StepR
   try {
     const bytes = await Promise.race([converter.run(step), rejectOnAbort(signal, converter.name, timeoutMs)]);
     if (bytes?.length) {
-      await writeFile(request.output, bytes);
+      if (!request.keepBytes) await writeFile(request.output, bytes);
       return bytes;
     }
     const written = await stat(request.output).catch(() => undefined);

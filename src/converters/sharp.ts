@@ -32,6 +32,7 @@ export function createSharpConverter(): Converter {
     tools: [],
     edges: edges(),
     options: ['bg', 'dpr', 'fit', 'q'],
+    readsBytes: true,
     libraryVersion: `sharp ${sharp.versions.sharp ?? ''} libvips ${sharp.versions.vips}`,
     async start(runtime) {
       maxPixels = runtime.limits.maxPixels;
