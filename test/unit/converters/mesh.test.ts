@@ -174,9 +174,10 @@ test('a render past its deadline is 503 and leaves neither f3d nor Xvfb running'
   });
   if (!tools) return t.skip('assimp, f3d or xvfb-run is not installed');
   await converter.start?.({ tools, settings: {}, limits: { maxPixels: 50_000_000 }, log: undefined as never, onRestart: () => {} });
-  // Every process of this step runs with HOME and TMPDIR in the job dir under this private directory.
+  // Every process of this step runs with HOME and TMPDIR in the job dir under this private directory. 150 ms is well
+  // under what starting Xvfb and loading VTK take, so the deadline always comes first, even on a fast, idle machine.
   const dir = await mkdtemp(join(tmpdir(), 'omnic-mesh-deadline-'));
-  const request = { input: mesh('cube.stl'), from: STL, to: PNG, options: {}, output: join(dir, 'out.png'), tmpDir: dir, timeoutMs: 400, limits: { maxPixels: 50_000_000 } };
+  const request = { input: mesh('cube.stl'), from: STL, to: PNG, options: {}, output: join(dir, 'out.png'), tmpDir: dir, timeoutMs: 150, limits: { maxPixels: 50_000_000 } };
   await assert.rejects(runStep(converter, { tools }, request), (err) => err instanceof ConversionTimeoutError);
   await sleep(300);
   assert.deepEqual(await livingProcessesWith(dir), [], 'processes left behind');
