@@ -43,6 +43,10 @@ export async function startWorkers(options: { count: number; socketPath: string;
   let stopping = false;
   let seq = 0;
   const replies = new Map<number, (data: PeerMetrics | undefined) => void>();
+  // Counters must never go down in /metrics: each worker's last answer stands in when it is slow to reply, and the
+  // counters and histograms of workers that have exited stay in the sum.
+  const last = new Map<number, PeerMetrics>();
+  const retired: PeerMetrics[] = [];
 
   const fork = (): Worker => {
     const worker = cluster.fork({ [PRIMARY_SOCKET_ENV]: options.socketPath });
@@ -75,6 +79,10 @@ export async function startWorkers(options: { count: number; socketPath: string;
     throw err;
   });
   cluster.on('exit', (worker, code, signal) => {
+    const snapshot = last.get(worker.id);
+    last.delete(worker.id);
+    // prom-client's JSON carries the type as a string ('counter'), whatever its typings say.
+    if (snapshot) retired.push(snapshot.filter((metric) => ['counter', 'histogram'].includes(String(metric.type))));
     if (stopping) return;
     log.error('HTTP worker exited; starting another', { pid: worker.process.pid, code, signal });
     setTimeout(() => !stopping && fork(), 1000).unref();
@@ -93,14 +101,15 @@ export async function startWorkers(options: { count: number; socketPath: string;
               const finish = (data: PeerMetrics | undefined) => {
                 clearTimeout(timer);
                 replies.delete(id);
-                resolve(data);
+                if (data) last.set(worker.id, data);
+                resolve(data ?? last.get(worker.id));
               };
               replies.set(id, finish);
               worker.send({ omnic: 'metrics', id } satisfies ToWorker);
             }),
         ),
       );
-      return answers.filter((a): a is PeerMetrics => !!a);
+      return [...answers.filter((a): a is PeerMetrics => !!a), ...retired];
     },
     async stop(graceMs) {
       stopping = true;
@@ -147,6 +156,12 @@ export function connectToPrimary(options: { metrics: Metrics; onStop: () => void
   return { touched: (key) => touched.add(key) };
 }
 
+/** Header names a message's Connection header lists: hop-by-hop for that message only. */
+function connectionTokens(header: string | string[] | undefined): Set<string> {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  return new Set(value.split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+}
+
 // Hop-by-hop headers (RFC 9110 §7.6.1) are never passed along; Node frames each side itself.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
@@ -155,19 +170,24 @@ export function createPrimaryProxy(socketPath: string, log: Logger): (req: Incom
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64 });
   return (req, res) => {
     const headers: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
+    const dropped = connectionTokens(req.headers.connection);
+    for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && !dropped.has(name)) headers[name] = value;
     const client = req.socket.remoteAddress;
     if (client) headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${client}` : client;
+    let clientGone = false;
     const upstream = request({ socketPath, method: req.method, path: req.url, headers, agent }, (answer) => {
       const passed: string[] = [];
+      const droppedAnswer = connectionTokens(answer.headers.connection);
       for (let i = 0; i < answer.rawHeaders.length; i += 2) {
-        if (!HOP_BY_HOP.has(answer.rawHeaders[i]!.toLowerCase())) passed.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
+        const name = answer.rawHeaders[i]!.toLowerCase();
+        if (!HOP_BY_HOP.has(name) && !droppedAnswer.has(name)) passed.push(answer.rawHeaders[i]!, answer.rawHeaders[i + 1]!);
       }
       res.writeHead(answer.statusCode ?? 502, passed);
       answer.pipe(res);
       answer.on('error', () => res.destroy());
     });
     upstream.on('error', (err) => {
+      if (clientGone) return; // we cut it ourselves, below
       if (res.headersSent) {
         res.destroy();
         return;
@@ -179,7 +199,9 @@ export function createPrimaryProxy(socketPath: string, log: Logger): (req: Incom
     });
     // A client that goes away mid-request (an upload cut short) takes the upstream request with it.
     res.on('close', () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      clientGone = true;
+      upstream.destroy();
     });
     req.pipe(upstream);
   };

@@ -1,6 +1,6 @@
 // Composition root: config → profile → check binaries → app → listen → signals. The only module that reads configuration.
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,14 +215,16 @@ function onSignals(shutdown: () => Promise<void>): void {
 /** The converting process: the whole app on a private unix socket, and OMNIC_WORKERS processes on the port. */
 async function servePrimary(env: NodeJS.ProcessEnv, config: Readonly<Config>): Promise<void> {
   const log = createLogger(config.log);
-  const socketPath = join(tmpdir(), `omnic-${process.pid}.sock`);
-  await rm(socketPath, { force: true });
+  // A private directory (0700) for the socket: no other instance or local user can take or remove it.
+  const socketDir = await mkdtemp(join(tmpdir(), 'omnic-'));
+  const socketPath = join(socketDir, 'primary.sock');
   let workers: Workers | undefined;
   const omnic = await start({ env, log, socketPath, peerMetrics: async () => (await workers?.peerMetrics()) ?? [] });
   try {
     workers = await startWorkers({ count: config.workers, socketPath, log, onTouch: (keys) => omnic.touch(keys) });
   } catch (err) {
     await omnic.stop();
+    await rm(socketDir, { recursive: true, force: true });
     throw err;
   }
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host === '::' ? '::1' : config.host}]` : config.host;
@@ -231,7 +233,7 @@ async function servePrimary(env: NodeJS.ProcessEnv, config: Readonly<Config>): P
   onSignals(async () => {
     await omnic.shutdown();
     await workers.stop(5000);
-    await rm(socketPath, { force: true });
+    await rm(socketDir, { recursive: true, force: true });
   });
 }
 
@@ -239,11 +241,9 @@ async function servePrimary(env: NodeJS.ProcessEnv, config: Readonly<Config>): P
 async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env, allToolNames());
   const log = createLogger(config.log);
-  const scope = profileScope(await loadProfile(config.profile));
-  const guard = createEgressGuard(config.egress);
   const metrics = createMetrics();
-  const read = createResultReader(config.cache.dir);
   let server: Server | undefined;
+  // Listening to the primary comes first: a stop sent while this worker still starts must not be lost.
   const channel = connectToPrimary({
     metrics,
     onStop: () => {
@@ -254,6 +254,9 @@ async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
       setTimeout(() => process.exit(0), 10_000).unref();
     },
   });
+  const scope = profileScope(await loadProfile(config.profile));
+  const guard = createEgressGuard(config.egress);
+  const read = createResultReader(config.cache.dir);
   const fast = createFastPath(
     {
       jobs: {

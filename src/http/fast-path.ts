@@ -43,8 +43,10 @@ interface Answer {
   path: string;
 }
 
-/** Memoised answers, bounded by the bytes they hold (bodies are shared with the cache's in-memory copies). */
+/** Memoised answers, bounded by the bytes they hold and their number; longer URLs are validated every time. */
 const MEMO_BYTES = 32 * 2 ** 20;
+const MEMO_ENTRIES = 10_000;
+const MEMO_URL_LENGTH = 2048;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /**
@@ -54,7 +56,12 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * URL has not expired. Anything else (errors, ranges, status queries, misses, large files) goes to Koa.
  */
 export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
-  const memo = new LRUCache<string, Answer>({ maxSize: MEMO_BYTES, sizeCalculation: (a) => a.body.length + 512 });
+  const memo = new LRUCache<string, Answer>({
+    max: MEMO_ENTRIES,
+    maxSize: MEMO_BYTES,
+    // The body may outlive the cache's in-memory copy; the key and the header lists count too.
+    sizeCalculation: (a, url) => a.body.length + 2 * url.length + a.ok.reduce((n, h) => n + h.length, 0) + 256,
+  });
   const counters = new Map<string, { inc(): void }>();
   const hits = deps.metrics.cacheHits.labels({ layer: 'result' });
   const duration = deps.metrics.httpDuration.labels({ route: 'media' });
@@ -85,7 +92,9 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
   async function lookup(url: string): Promise<Answer | undefined> {
     const generation = deps.jobs.generation();
     const parsed = new URL(url, 'http://omnic');
-    const query = Object.fromEntries(parsed.searchParams);
+    // The first value of a repeated parameter, as the Koa route reads it.
+    const query: Record<string, string> = {};
+    for (const [name, value] of parsed.searchParams) query[name] ??= value;
     if (flag(query.status) || flag(query.just_checking)) return undefined;
     let key: string;
     try {
@@ -109,7 +118,7 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
       expiresMs: Number.isFinite(exp) ? exp : 0,
       path: result.path.join('>'),
     };
-    memo.set(url, a);
+    if (url.length <= MEMO_URL_LENGTH) memo.set(url, a);
     return a;
   }
 

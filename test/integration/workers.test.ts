@@ -89,6 +89,25 @@ describe('OMNIC_WORKERS=2', () => {
     assert.ok(metric(text, 'omnic_coalesced_requests_total') >= 1);
   });
 
+  it('answers cached results from the workers alone, even while the converting process is frozen', async () => {
+    const url = `${omnic.url}${mediaPath('thumb.webp:300x200', origin.url('/photo.jpg'))}`;
+    const expected = Buffer.from(await (await fetch(url)).arrayBuffer());
+    process.kill(omnic.child.pid!, 'SIGSTOP');
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          fetch(url, { headers: { connection: 'close' }, signal: AbortSignal.timeout(5000) }).then(async (r) => ({ status: r.status, body: Buffer.from(await r.arrayBuffer()) })),
+        ),
+      );
+      for (const r of answers) {
+        assert.equal(r.status, 200);
+        assert.ok(r.body.equals(expected));
+      }
+    } finally {
+      process.kill(omnic.child.pid!, 'SIGCONT');
+    }
+  });
+
   it('passes everything else to the converting process: ranges, status, uploads, errors', async () => {
     const url = `${omnic.url}${mediaPath('thumb.webp:300x200', origin.url('/photo.jpg'))}`;
     const range = await fetch(url, { headers: { range: 'bytes=0-99' } });
@@ -106,7 +125,9 @@ describe('OMNIC_WORKERS=2', () => {
     assert.equal(version.profile, 'image');
   });
 
-  it('replaces a worker that dies', async () => {
+  it('replaces a worker that dies, and its counts stay in /metrics', async () => {
+    const requests = async () => metric(await (await fetch(`${omnic.url}/metrics`)).text(), 'omnic_http_requests_total{route="media"');
+    const before = await requests();
     const [victim] = childrenOf(omnic.child.pid!);
     process.kill(victim!, 'SIGKILL');
     // One listing per look: the victim lingers until the primary reaps it, and its replacement comes a second later.
@@ -119,6 +140,7 @@ describe('OMNIC_WORKERS=2', () => {
     assert.ok(!now.includes(victim!));
     const res = await fetch(`${omnic.url}${mediaPath('thumb.webp:300x200', origin.url('/photo.jpg'))}`);
     assert.equal(res.status, 200);
+    assert.ok((await requests()) >= before + 1, 'counters never go down when a worker is replaced');
   });
 
   it('drains on SIGTERM: the in-flight conversion completes, new work gets 503, every process exits', async () => {
