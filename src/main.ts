@@ -37,6 +37,8 @@ export interface Omnic {
   stop(): Promise<void>;
   /** Marks results as just used (hits answered by worker processes). */
   touch(keys: readonly string[]): void;
+  /** Resolves once the cache writes that follow answers (write-behind) have finished. */
+  settled(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -183,6 +185,7 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
     touch(keys) {
       for (const key of keys) cache.touch(key);
     },
+    settled: () => jobs.settled(),
   };
 }
 
