@@ -23,7 +23,8 @@ export interface JobResult {
 }
 
 export interface SourceFetcher {
-  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<{ contentType?: string; size: number; filename?: string; body?: Buffer }>;
+  /** With `leaveInMemory`, a source returned as `body` is not written to `dest`: the caller writes it. */
+  fetchToFile(url: URL, dest: string, signal?: AbortSignal, options?: { leaveInMemory?: boolean }): Promise<{ contentType?: string; size: number; filename?: string; body?: Buffer }>;
 }
 
 export interface JobsDeps {
@@ -199,7 +200,7 @@ export function createJobs(deps: JobsDeps) {
         metrics.cacheMisses.inc({ layer: 'source' });
         const temp = cache.tempPath();
         try {
-          const download = await deps.fetcher.fetchToFile(url, temp, deps.shutdownSignal);
+          const download = await deps.fetcher.fetchToFile(url, temp, deps.shutdownSignal, { leaveInMemory: true });
           metrics.sourceDownloads.inc({ outcome: 'ok' });
           metrics.sourceBytes.inc(download.size);
           return await storeSource(key, temp, { filename: download.filename ?? url.pathname, contentType: download.contentType }, url.href, download.body);
@@ -217,8 +218,13 @@ export function createJobs(deps: JobsDeps) {
       throw new UnsupportedFormatError(`omnic does not recognise this source (its bytes say ${evidence}). GET /formats lists the input types.`);
     }
     const meta = { layer: 'source' as const, mime: format.mime, filename: hints.filename, contentType: hints.contentType, source };
-    // Detected from memory: the steps may start while the file is moved into the cache.
-    if (bytes) return storing(key, file, meta, bytes, () => cache.put(key, file, meta, bytes));
+    // Detected from memory: the steps may start while the file is written and moved into the cache.
+    if (bytes) {
+      return storing(key, file, meta, bytes, async () => {
+        await writeFile(file, bytes);
+        return cache.put(key, file, meta, bytes);
+      });
+    }
     return cache.put(key, file, meta);
   }
 

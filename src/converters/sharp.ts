@@ -36,6 +36,9 @@ export function createSharpConverter(): Converter {
     libraryVersion: `sharp ${sharp.versions.sharp ?? ''} libvips ${sharp.versions.vips}`,
     async start(runtime) {
       maxPixels = runtime.limits.maxPixels;
+      // libvips' operation cache pays off when the same image is processed again; omnic caches results itself and
+      // never sees the same input twice in a row, so the cache only costs memory and lookups (imgproxy turns it off too).
+      sharp.cache(false);
     },
     async run(step) {
       try {

@@ -25,8 +25,13 @@ export interface Download {
   size: number;
   /** file name hint: from Content-Disposition or the final URL's path */
   filename?: string;
-  /** The bytes, when the source was small enough to be read into memory (they are in `dest` too). */
+  /** The bytes, when the source was small enough to be read into memory (in `dest` too, unless `leaveInMemory`). */
   body?: Buffer;
+}
+
+export interface FetchOptions {
+  /** A source read into memory is returned as `body` only, and `dest` is left for the caller to write. */
+  leaveInMemory?: boolean;
 }
 
 export interface HttpResolverOptions {
@@ -38,7 +43,7 @@ export interface HttpResolverOptions {
 
 export interface HttpResolver {
   /** Streams the body to `dest` (a path the caller chooses; write it fully or delete it); throws the §1.4 errors. */
-  fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<Download>;
+  fetchToFile(url: URL, dest: string, signal?: AbortSignal, options?: FetchOptions): Promise<Download>;
   /** Checks the URL's host against the allow-list and literal IPs against the address policy without connecting (used before queueing work). */
   precheck(url: URL): void;
   close(): Promise<void>;
@@ -73,12 +78,12 @@ export function createHttpResolver(policy: EgressPolicy, options: HttpResolverOp
     }
   }
 
-  async function fetchToFile(url: URL, dest: string, signal?: AbortSignal): Promise<Download> {
+  async function fetchToFile(url: URL, dest: string, signal?: AbortSignal, fetchOptions: FetchOptions = {}): Promise<Download> {
     const deadline = AbortSignal.timeout(policy.downloadTimeoutMs);
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       const { res, url: finalUrl } = await open(url, combined);
-      return await save(res, finalUrl, dest, policy.maxSourceBytes);
+      return await save(res, finalUrl, dest, policy.maxSourceBytes, fetchOptions);
     } catch (err) {
       await rm(dest, { force: true });
       if (err instanceof EgressDeniedError) options.onConnectRefused?.(err.reason);
@@ -103,7 +108,7 @@ function nextHop(current: URL, location: string | string[] | undefined): URL {
   return next;
 }
 
-async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxBytes: number): Promise<Download> {
+async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxBytes: number, options: FetchOptions): Promise<Download> {
   if (res.statusCode < 200 || res.statusCode > 299) {
     discard(res.body);
     throw new SourceUnavailableError(`The source answered HTTP ${res.statusCode}; check that the URL is correct and publicly readable.`);
@@ -126,7 +131,7 @@ async function save(res: Dispatcher.ResponseData, url: URL, dest: string, maxByt
       chunks.push(chunk);
     }
     const body = Buffer.concat(chunks, size);
-    await writeFile(dest, body);
+    if (!options.leaveInMemory) await writeFile(dest, body);
     return { ...meta(), size, body };
   }
   let size = 0;
