@@ -25,7 +25,7 @@ export async function detectFormat(path: string, hints: DetectHints = {}, bytes?
   if (magic && magic.mime !== 'application/xml') {
     const found = formatByMime(magic.mime) ?? { mime: magic.mime };
     if (hinted && refines(hinted, found.mime)) return { format: hinted, evidence: magic.mime };
-    if (found.mime === 'application/x-cfb') return { format: await sniffCompoundFile(path), evidence: magic.mime };
+    if (found.mime === 'application/x-cfb') return { format: sniffCompoundFile(bytes ?? (await readFile(path))), evidence: magic.mime };
     return { format: formatByMime(magic.mime), evidence: magic.mime };
   }
   const head = bytes ? bytes.subarray(0, HEAD_BYTES) : await readHead(path);
@@ -99,8 +99,7 @@ function isJson(text: string): boolean {
 }
 
 /** Old Office files share one container (CFB); the stream names inside tell Word, Excel and PowerPoint apart. */
-async function sniffCompoundFile(path: string): Promise<Format | undefined> {
-  const bytes = await readFile(path);
+function sniffCompoundFile(bytes: Buffer): Format | undefined {
   const has = (name: string) => bytes.includes(Buffer.from(name, 'utf16le'));
   if (has('WordDocument')) return formatByMime('application/msword');
   if (has('Workbook') || has('Book')) return formatByMime('application/vnd.ms-excel');

@@ -44,6 +44,11 @@ export interface JobsDeps {
   shutdownSignal: AbortSignal;
 }
 
+/** Above this many bytes waiting in memory for the disk, answers wait for their writes (bounds memory on a slow disk). */
+const WRITE_BEHIND_BYTES = 256 * 2 ** 20;
+/** Step outputs larger than this are written before the answer and streamed from disk, not held in memory. */
+const MEMORY_ANSWER_BYTES = 4 * 2 ** 20;
+
 /** Failures worth remembering: the same input would fail the same way, so don't burn CPU on it again. */
 const REMEMBERED: ErrorCode[] = ['input_rejected', 'conversion_timeout', 'unsupported_format', 'no_conversion_path', 'source_too_large'];
 
@@ -60,10 +65,13 @@ export function createJobs(deps: JobsDeps) {
   const failures = new LRUCache<string, OmnicError>({ max: 10_000, ttl: Math.max(1, deps.limits.failureTtlMs) });
   const gates = new Map(deps.converters.map((c) => [c, new PQueue({ concurrency: c.concurrency ?? deps.limits.concurrency })]));
 
-
   /** Results already answered from memory whose files are still being written (see `writeBehind`). */
   const writing = new Map<string, JobResult>();
+  /** Source and step entries handed on from memory while their files are written (see `storing`). */
+  const provisional = new Map<string, CacheHit>();
+  /** Every write still running after its answer, and the bytes they hold in memory. */
   const writes = new Set<Promise<void>>();
+  let writingBytes = 0;
 
   async function lookup(key: string): Promise<JobResult | undefined> {
     const fresh = writing.get(key);
@@ -104,7 +112,9 @@ export function createJobs(deps: JobsDeps) {
     const objectKey = current.objectKey;
     const record = () => cache.putRef(key, objectKey, { layer: 'result', mime: target.format.mime, path: plan.names.join('>'), source: src.meta.source });
     const pending = stored.filter((p): p is Promise<CacheHit> => !!p);
-    if (!pending.length) {
+    // Nothing in flight, or more bytes waiting for the disk than memory should hold (a slow disk): write, then answer.
+    if (!pending.length || writingBytes > WRITE_BEHIND_BYTES) {
+      await Promise.all(pending);
       await record();
       return result;
     }
@@ -119,28 +129,47 @@ export function createJobs(deps: JobsDeps) {
   /** Runs `write` after the answer; meanwhile lookups of `key` get `result`. A failure costs the cache entry, not the response. */
   function writeBehind(key: string, result: JobResult, write: () => Promise<void>): void {
     writing.set(key, result);
-    const done = write()
-      .catch((err: unknown) => {
-        deps.log.warn('cache write failed; the result will be converted again when asked for', { err: String(err) });
-      })
-      .finally(() => {
-        writing.delete(key);
-        writes.delete(done);
-      });
+    const done = write().catch((err: unknown) => {
+      deps.log.warn('cache write failed; the result will be converted again when asked for', { err: String(err) });
+    });
     writes.add(done);
+    void done.finally(() => {
+      writing.delete(key);
+      writes.delete(done);
+    });
   }
 
-  /** An entry whose bytes are in memory, handed on at once while `put` moves its file into the cache. */
+  /**
+   * An entry whose bytes are in memory, handed on at once while `put` writes its file into the cache. Until then,
+   * single-flight joiners and later lookups of `key` get it from memory too.
+   */
   function storing(key: string, temp: string, meta: Omit<CacheMeta, 'size' | 'created'>, bytes: Buffer, put: () => Promise<CacheHit>): CacheHit {
     const stored = put();
+    const hit: CacheHit = { key, objectKey: key, file: temp, size: bytes.length, meta: { ...meta, size: bytes.length, created: Date.now() }, body: bytes, stored };
+    provisional.set(key, hit);
+    writingBytes += bytes.length;
     // Awaited by the steps that need the file and by the result's record; a failure is reported there.
-    stored.catch(() => rm(temp, { force: true }));
-    return { key, objectKey: key, file: temp, size: bytes.length, meta: { ...meta, size: bytes.length, created: Date.now() }, body: bytes, stored };
+    const done = stored.then(
+      () => {},
+      () => rm(temp, { force: true }).catch(() => {}),
+    );
+    writes.add(done);
+    void done.finally(() => {
+      writes.delete(done);
+      writingBytes -= bytes.length;
+      if (provisional.get(key) === hit) provisional.delete(key);
+    });
+    return hit;
+  }
+
+  /** A cached entry, or one still being written from memory. */
+  async function cached(key: string, layer: 'source' | 'step'): Promise<CacheHit | undefined> {
+    return provisional.get(key) ?? (await cache.get(key, layer));
   }
 
   function runCachedStep(step: PlannedStep, input: CacheHit): Promise<CacheHit> {
     return deps.flights.run(`step:${step.key}`, async () => {
-      const hit = await cache.get(step.key, 'step');
+      const hit = await cached(step.key, 'step');
       if (hit) {
         metrics.cacheHits.inc({ layer: 'step' });
         return hit;
@@ -173,10 +202,16 @@ export function createJobs(deps: JobsDeps) {
         // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
         const meta = { layer: 'step' as const, mime: to, source: input.meta.source };
         if (!bytes) return await cache.put(step.key, output, meta);
-        return storing(step.key, output, meta, bytes, async () => {
+        const written = storing(step.key, output, meta, bytes, async () => {
           await writeFile(output, bytes);
           return cache.put(step.key, output, meta, bytes);
         });
+        // A large output (png:4000x of a big photo) is written before the answer and then streamed from disk.
+        if (bytes.length > MEMORY_ANSWER_BYTES) {
+          const { body: _, ...onDisk } = await written.stored!;
+          return onDisk;
+        }
+        return written;
       } catch (err) {
         metrics.conversions.inc({ converter: converter.name, from, to, outcome: err instanceof OmnicError ? err.code : 'error' });
         await rm(output, { force: true });
@@ -192,7 +227,7 @@ export function createJobs(deps: JobsDeps) {
     const key = cacheKey('source', url.href);
     return () =>
       deps.flights.run(`source:${key}`, async () => {
-        const hit = await cache.get(key, 'source');
+        const hit = await cached(key, 'source');
         if (hit) {
           metrics.cacheHits.inc({ layer: 'source' });
           return hit;
@@ -237,7 +272,7 @@ export function createJobs(deps: JobsDeps) {
     lookup,
     /** See Cache.generation: lookups made under the same generation still hold. */
     generation: () => cache.generation(),
-    touch: (hit: CacheHit) => cache.touch(hit.key),
+    touch: (key: string) => cache.touch(key),
     state(key: string): { state: JobState; error?: ErrorCode } {
       const running = states.get(key);
       if (running) return { state: running };

@@ -270,7 +270,7 @@ async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
         },
         // Looked-up answers are re-read from disk every second: removals by the primary show up within one.
         generation: () => Math.floor(Date.now() / 1000),
-        touch: (hit) => channel.touched(hit.key),
+        touch: (key) => channel.touched(key),
       },
       metrics,
       precheck: (url) => guard.checkUrl(url),

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
-import type { CacheHit } from '../cache.js';
 import type { JobResult } from '../jobs.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -19,8 +18,8 @@ export interface ResultSource {
   lookup(key: string): Promise<JobResult | undefined>;
   /** Answers looked up under one generation stay valid while it lasts. */
   generation(): number;
-  /** Called on each memoised hit, so the cache keeps what is popular. */
-  touch(hit: CacheHit): void;
+  /** Called with the result key on each memoised hit, so the cache keeps what is popular. */
+  touch(key: string): void;
 }
 
 export interface FastPathDeps extends Pick<MediaDeps, 'precheck' | 'signingKeys' | 'resultMaxAge'> {
@@ -30,6 +29,8 @@ export interface FastPathDeps extends Pick<MediaDeps, 'precheck' | 'signingKeys'
 
 /** A finished result, ready to write: validated once per request URL, then answered without parsing anything. */
 interface Answer {
+  /** The result's cache key. */
+  key: string;
   result: JobResult;
   body: Buffer;
   etag: string;
@@ -47,6 +48,7 @@ interface Answer {
 const MEMO_BYTES = 32 * 2 ** 20;
 const MEMO_ENTRIES = 10_000;
 const MEMO_URL_LENGTH = 2048;
+const MEMO_ENTRY_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /**
@@ -59,6 +61,8 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
   const memo = new LRUCache<string, Answer>({
     max: MEMO_ENTRIES,
     maxSize: MEMO_BYTES,
+    // Thumbnails, not whole documents: one large answer must not push out thousands of small ones.
+    maxEntrySize: MEMO_ENTRY_BYTES,
     // The body may outlive the cache's in-memory copy; the key and the header lists count too.
     sizeCalculation: (a, url) => a.body.length + 2 * url.length + a.ok.reduce((n, h) => n + h.length, 0) + 256,
   });
@@ -109,6 +113,7 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
     const notModified = headers.flat();
     const exp = deps.signingKeys.length && query.exp ? Number(query.exp) * 1000 : 0;
     const a: Answer = {
+      key,
       result,
       body,
       etag: etagOf(result.hit),
@@ -127,7 +132,7 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !url?.startsWith('/media/') || req.headers.range) return false;
     const known = memo.get(url);
     if (known && known.generation === deps.jobs.generation() && (!known.expiresMs || Date.now() <= known.expiresMs)) {
-      deps.jobs.touch(known.result.hit);
+      deps.jobs.touch(known.key);
       answer(req, res, known);
       return true;
     }

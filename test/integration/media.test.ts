@@ -1,5 +1,6 @@
 // /media end to end in-process: thumbnails, caching layers, errors, conditional and range requests, HEAD, status.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { assertImage } from '../helpers/probe.js';
 import { makeJpeg } from '../helpers/images.js';
@@ -72,6 +73,15 @@ describe('/media with the image profile', () => {
     assert.equal(body.error, 'no_conversion_path');
     assert.match(body.message, /pdf/);
     assert.ok(body.requestId);
+  });
+
+  it('detects an old Office file by its bytes alone (no telling name or type), held in memory', async () => {
+    origin.route('/download', { body: await readFile('test/fixtures/zoo/files/office/letter.doc'), type: 'application/octet-stream' });
+    const res = await omnic.get(mediaPath('thumb.png:200x200', origin.url('/download')));
+    assert.equal(res.status, 422);
+    const body = await res.json();
+    assert.equal(body.error, 'no_conversion_path');
+    assert.match(body.message, /msword|doc/i);
   });
 
   it('answers 415 for bytes omnic does not recognise, 422 for a truncated JPEG', async () => {

@@ -18,10 +18,14 @@ after(async () => {
 });
 
 /** Writes `bytes` to a fresh file and detects it with the given hints. */
+/** Detects from a file, and checks that detecting from the same bytes in memory (no file yet) says the same. */
 async function detect(bytes: Buffer | string, hints: { filename?: string; contentType?: string } = {}) {
   const file = join(dir, `specimen-${n++}`);
   await writeFile(file, bytes);
-  return detectFormat(file, hints);
+  const fromFile = await detectFormat(file, hints);
+  const fromMemory = await detectFormat(join(dir, 'not-written-yet'), hints, Buffer.from(bytes));
+  assert.deepEqual({ mime: fromMemory.format?.mime, evidence: fromMemory.evidence }, { mime: fromFile.format?.mime, evidence: fromFile.evidence });
+  return fromFile;
 }
 const mimeOf = async (bytes: Buffer | string, hints: { filename?: string; contentType?: string } = {}) => (await detect(bytes, hints)).format?.mime;
 
