@@ -6,7 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { adminAuth, adminPage, adminSign } from './http/admin.js';
 import { convertHandler } from './http/convert.js';
-import { createFastPath } from './http/fast-path.js';
+import { createFastPath, withFastPath } from './http/fast-path.js';
 import { mediaHandler, type MediaDeps } from './http/media.js';
 import { named, requestContext } from './http/middleware.js';
 import { clientScriptHandler, formatsHandler, healthz, metricsHandler, readyz, versionHandler, type OpsDeps } from './http/ops.js';
@@ -48,21 +48,7 @@ export function createApp(deps: AppDeps): Koa {
 /** The server's request listener: cached in-memory /media hits first, everything else through Koa. */
 export function createRequestListener(deps: AppDeps): RequestListener {
   const koa = createApp(deps).callback();
-  const fast = createFastPath(deps, deps.log);
-  return (req, res) => {
-    const handled = fast(req, res);
-    if (handled === true) return;
-    if (handled === false) {
-      void koa(req, res);
-      return;
-    }
-    handled.then(
-      (done) => {
-        if (!done) void koa(req, res);
-      },
-      () => void koa(req, res),
-    );
-  };
+  return withFastPath(createFastPath(deps, deps.log), (req, res) => void koa(req, res));
 }
 
 /** A bare app for a separate metrics port. */

@@ -88,34 +88,30 @@ export async function startWorkers(options: { count: number; socketPath: string;
     setTimeout(() => !stopping && fork(), 1000).unref();
   });
 
-  const alive = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && w.isConnected());
+  const current = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
   return {
     port,
     async peerMetrics() {
-      const answers = await Promise.all(
-        alive().map(
-          (worker) =>
-            new Promise<PeerMetrics | undefined>((resolve) => {
-              const id = ++seq;
-              const timer = setTimeout(() => finish(undefined), 2000);
-              const finish = (data: PeerMetrics | undefined) => {
-                clearTimeout(timer);
-                replies.delete(id);
-                if (data) last.set(worker.id, data);
-                resolve(data ?? last.get(worker.id));
-              };
-              replies.set(id, finish);
-              worker.send({ omnic: 'metrics', id } satisfies ToWorker);
-            }),
-        ),
-      );
+      const ask = (worker: Worker) =>
+        new Promise<PeerMetrics | undefined>((resolve) => {
+          const id = ++seq;
+          const timer = setTimeout(() => finish(undefined), 2000);
+          const finish = (data: PeerMetrics | undefined) => {
+            clearTimeout(timer);
+            replies.delete(id);
+            if (data) last.set(worker.id, data);
+            resolve(data ?? last.get(worker.id));
+          };
+          replies.set(id, finish);
+          worker.send({ omnic: 'metrics', id } satisfies ToWorker);
+        });
+      const answers = await Promise.all(current().filter((worker) => worker.isConnected()).map(ask));
       return [...answers.filter((a): a is PeerMetrics => !!a), ...retired];
     },
     async stop(graceMs) {
       stopping = true;
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
       await Promise.all(
-        workers.map(async (worker) => {
+        current().map(async (worker) => {
           if (worker.isDead()) return;
           const exited = once(worker, 'exit');
           if (worker.isConnected()) worker.send({ omnic: 'stop' } satisfies ToWorker);

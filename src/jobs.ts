@@ -54,6 +54,11 @@ const REMEMBERED: ErrorCode[] = ['input_rejected', 'conversion_timeout', 'unsupp
 
 export type Jobs = ReturnType<typeof createJobs>;
 
+/** A result entry as a job's result: its bytes' entry, its MIME type and conversion path. */
+export function resultOf(hit: CacheHit): JobResult {
+  return { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') };
+}
+
 /** The cache key of a finished result: what was asked for, of which source (a URL, or `sha256:` of an upload). */
 export function resultKey(scope: string, target: Target, sourceId: string): string {
   return cacheKey('result', scope, target.canonical, sourceId);
@@ -77,7 +82,7 @@ export function createJobs(deps: JobsDeps) {
     const fresh = writing.get(key);
     if (fresh) return fresh;
     const hit = await cache.get(key, 'result');
-    return hit ? { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') } : undefined;
+    return hit && resultOf(hit);
   }
 
   /** Runs (or joins) the job for `key`, through the queue; `source` yields the cached source entry. */
@@ -110,19 +115,15 @@ export function createJobs(deps: JobsDeps) {
     }
     const result: JobResult = { hit: current, mime: target.format.mime, path: plan.names };
     const objectKey = current.objectKey;
-    const record = () => cache.putRef(key, objectKey, { layer: 'result', mime: target.format.mime, path: plan.names.join('>'), source: src.meta.source });
     const pending = stored.filter((p): p is Promise<CacheHit> => !!p);
+    // The result is recorded once every entry it came from is on disk.
+    const record = async () => {
+      await Promise.all(pending);
+      await cache.putRef(key, objectKey, { layer: 'result', mime: target.format.mime, path: plan.names.join('>'), source: src.meta.source });
+    };
     // Nothing in flight, or more bytes waiting for the disk than memory should hold (a slow disk): write, then answer.
-    if (!pending.length || writingBytes > WRITE_BEHIND_BYTES) {
-      await Promise.all(pending);
-      await record();
-      return result;
-    }
-    // The bytes are in memory: answer now, and record the result once every entry it came from is on disk.
-    writeBehind(key, result, async () => {
-      await Promise.all(pending);
-      await record();
-    });
+    if (!pending.length || writingBytes > WRITE_BEHIND_BYTES) await record();
+    else writeBehind(key, result, record);
     return result;
   }
 
@@ -132,19 +133,27 @@ export function createJobs(deps: JobsDeps) {
     const done = write().catch((err: unknown) => {
       deps.log.warn('cache write failed; the result will be converted again when asked for', { err: String(err) });
     });
+    track(done, () => writing.delete(key));
+  }
+
+  /** Counts a write in `writes` (for settled()) until it ends, then runs `after`. */
+  function track(done: Promise<void>, after: () => void): void {
     writes.add(done);
     void done.finally(() => {
-      writing.delete(key);
       writes.delete(done);
+      after();
     });
   }
 
   /**
-   * An entry whose bytes are in memory, handed on at once while `put` writes its file into the cache. Until then,
-   * single-flight joiners and later lookups of `key` get it from memory too.
+   * An entry whose bytes are in memory, handed on at once while they are written to `temp` and moved into the cache.
+   * Until then, single-flight joiners and later lookups of `key` get it from memory too.
    */
-  function storing(key: string, temp: string, meta: Omit<CacheMeta, 'size' | 'created'>, bytes: Buffer, put: () => Promise<CacheHit>): CacheHit {
-    const stored = put();
+  function storing(key: string, temp: string, meta: Omit<CacheMeta, 'size' | 'created'>, bytes: Buffer): CacheHit {
+    const stored = (async () => {
+      await writeFile(temp, bytes);
+      return cache.put(key, temp, meta, bytes);
+    })();
     const hit: CacheHit = { key, objectKey: key, file: temp, size: bytes.length, meta: { ...meta, size: bytes.length, created: Date.now() }, body: bytes, stored };
     provisional.set(key, hit);
     writingBytes += bytes.length;
@@ -153,9 +162,7 @@ export function createJobs(deps: JobsDeps) {
       () => {},
       () => rm(temp, { force: true }).catch(() => {}),
     );
-    writes.add(done);
-    void done.finally(() => {
-      writes.delete(done);
+    track(done, () => {
       writingBytes -= bytes.length;
       if (provisional.get(key) === hit) provisional.delete(key);
     });
@@ -202,10 +209,7 @@ export function createJobs(deps: JobsDeps) {
         // Steps carry their source URL too, so `omnic cache clear <url>` cannot leave stale outputs behind.
         const meta = { layer: 'step' as const, mime: to, source: input.meta.source };
         if (!bytes) return await cache.put(step.key, output, meta);
-        const written = storing(step.key, output, meta, bytes, async () => {
-          await writeFile(output, bytes);
-          return cache.put(step.key, output, meta, bytes);
-        });
+        const written = storing(step.key, output, meta, bytes);
         // A large output (png:4000x of a big photo) is written before the answer and then streamed from disk.
         if (bytes.length > MEMORY_ANSWER_BYTES) {
           const { body: _, ...onDisk } = await written.stored!;
@@ -254,13 +258,7 @@ export function createJobs(deps: JobsDeps) {
     }
     const meta = { layer: 'source' as const, mime: format.mime, filename: hints.filename, contentType: hints.contentType, source };
     // Detected from memory: the steps may start while the file is written and moved into the cache.
-    if (bytes) {
-      return storing(key, file, meta, bytes, async () => {
-        await writeFile(file, bytes);
-        return cache.put(key, file, meta, bytes);
-      });
-    }
-    return cache.put(key, file, meta);
+    return bytes ? storing(key, file, meta, bytes) : cache.put(key, file, meta);
   }
 
   return {

@@ -1,7 +1,7 @@
 // Composition root: config → profile → check binaries → app → listen → signals. The only module that reads configuration.
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -15,8 +15,8 @@ import { formatsReport } from './formats-report.js';
 import { buildGraph } from './graph.js';
 import { loadAdminPage } from './http/admin.js';
 import { loadClientScript, type VersionInfo } from './http/ops.js';
-import { createFastPath } from './http/fast-path.js';
-import { createJobs, resultKey } from './jobs.js';
+import { createFastPath, withFastPath } from './http/fast-path.js';
+import { createJobs, resultKey, resultOf } from './jobs.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { createPlaceholders } from './placeholder.js';
@@ -136,19 +136,17 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   });
   // Open requests, so a drain waits for responses still streaming and uploads still arriving, not only for conversions.
   let openRequests = 0;
-  const server = createServer((req, res) => {
+  const server = httpServer((req, res) => {
     openRequests++;
     res.once('close', () => openRequests--);
     listener(req, res);
   });
-  // Conversions may take longer than Node's default request timeout allows.
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
   if (options.socketPath) server.listen(options.socketPath);
   else server.listen(config.port, config.host);
   await once(server, 'listening');
   const metricsServer = config.metricsPort ? createServer(createMetricsApp(metrics).callback()).listen(config.metricsPort, config.host) : undefined;
-  const url = options.socketPath ? `unix:${options.socketPath}` : urlOf(server.address() as AddressInfo);
+  const address = server.address() as AddressInfo;
+  const url = options.socketPath ? `unix:${options.socketPath}` : urlOf(address.address, address.port);
   log.info(options.socketPath ? 'converting process listening' : 'omnic listening', { url, profile: profile.name, converters: profile.converters, cacheDir: config.cache.dir });
 
   const closeAll = async () => {
@@ -189,9 +187,18 @@ export async function start(options: StartOptions = {}): Promise<Omnic> {
   };
 }
 
-function urlOf(address: AddressInfo): string {
-  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
-  return `http://${host}:${address.port}`;
+/** The URL a local client reaches a listener at (a wildcard address becomes loopback). */
+function urlOf(address: string, port: number): string {
+  const host = address.includes(':') ? `[${address === '::' ? '::1' : address}]` : address === '0.0.0.0' ? '127.0.0.1' : address;
+  return `http://${host}:${port}`;
+}
+
+/** An HTTP server whose requests may last as long as a conversion (Node's default request timeout would cut them). */
+function httpServer(listener: RequestListener): Server {
+  const server = createServer(listener);
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  return server;
 }
 
 /** `omnic serve`: start, then drain and exit 0 on SIGTERM/SIGINT. With OMNIC_WORKERS > 1, the primary of a cluster. */
@@ -230,8 +237,7 @@ async function servePrimary(env: NodeJS.ProcessEnv, config: Readonly<Config>): P
     await rm(socketDir, { recursive: true, force: true });
     throw err;
   }
-  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host === '::' ? '::1' : config.host}]` : config.host;
-  log.info('omnic listening', { url: `http://${host}:${workers.port}`, workers: config.workers, profile: omnic.config.profile });
+  log.info('omnic listening', { url: urlOf(config.host, workers.port), workers: config.workers, profile: omnic.config.profile });
   // Workers keep answering cached results while the primary drains; they stop once it has.
   onSignals(async () => {
     await omnic.shutdown();
@@ -264,9 +270,9 @@ async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
     {
       jobs: {
         resultKey: (target, sourceId) => resultKey(scope, target, sourceId),
-        async lookup(key) {
+        lookup: async (key) => {
           const hit = await read(key);
-          return hit && { hit, mime: hit.meta.mime, path: (hit.meta.path ?? '').split('>') };
+          return hit && resultOf(hit);
         },
         // Looked-up answers are re-read from disk every second: removals by the primary show up within one.
         generation: () => Math.floor(Date.now() / 1000),
@@ -279,18 +285,7 @@ async function serveWorker(env: NodeJS.ProcessEnv): Promise<void> {
     },
     log,
   );
-  const proxy = createPrimaryProxy(env[PRIMARY_SOCKET_ENV]!, log);
-  server = createServer((req, res) => {
-    const handled = fast(req, res);
-    if (handled === true) return;
-    if (handled === false) return proxy(req, res);
-    handled.then(
-      (done) => done || proxy(req, res),
-      () => proxy(req, res),
-    );
-  });
-  server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  server = httpServer(withFastPath(fast, createPrimaryProxy(env[PRIMARY_SOCKET_ENV]!, log)));
   server.on('error', (err) => {
     log.error('HTTP worker cannot listen', { err: String(err), host: config.host, port: config.port });
     process.exit(1);

@@ -1,6 +1,6 @@
 // Serves cached /media results held in memory straight from node:http, before Koa: the hot path of a busy page.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import type { JobResult } from '../jobs.js';
 import type { Logger } from '../log.js';
@@ -11,6 +11,19 @@ import { etagOf, matchesEtag, resultHeaders } from './send.js';
 
 /** true: answered; false: Koa answers; a promise: not known yet (the first hit of a URL looks it up). */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+
+/** A request listener: the fast path first, `fallback` (Koa, or the proxy to the converting process) for the rest. */
+export function withFastPath(fast: FastPath, fallback: (req: IncomingMessage, res: ServerResponse) => void): RequestListener {
+  return (req, res) => {
+    const handled = fast(req, res);
+    if (handled === true) return;
+    if (handled === false) return fallback(req, res);
+    handled.then(
+      (done) => done || fallback(req, res),
+      () => fallback(req, res),
+    );
+  };
+}
 
 /** What the fast path needs of the results: the converting process's jobs, or a worker's view of the cache on disk. */
 export interface ResultSource {
@@ -31,7 +44,6 @@ export interface FastPathDeps extends Pick<MediaDeps, 'precheck' | 'signingKeys'
 interface Answer {
   /** The result's cache key. */
   key: string;
-  result: JobResult;
   body: Buffer;
   etag: string;
   /** Flat [name, value, …] lists for writeHead: 200/HEAD (with Content-Length) and 304. */
@@ -114,7 +126,6 @@ export function createFastPath(deps: FastPathDeps, log: Logger): FastPath {
     const exp = deps.signingKeys.length && query.exp ? Number(query.exp) * 1000 : 0;
     const a: Answer = {
       key,
-      result,
       body,
       etag: etagOf(result.hit),
       ok: [...notModified, 'Content-Length', String(body.length)],

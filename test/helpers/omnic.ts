@@ -1,7 +1,9 @@
-// Boots a real omnic in-process on a loopback port with a private temp cache, for integration tests.
+// Boots a real omnic in-process on a loopback port with a private temp cache, or as an `omnic serve` process, for integration tests.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { silentLogger } from '../../src/log.js';
 import { start, type Omnic } from '../../src/main.js';
 
@@ -43,4 +45,19 @@ export async function startOmnic(env: Record<string, string> = {}): Promise<Test
 
 export function mediaPath(typestring: string, url: string, extra = ''): string {
   return `/media/${typestring}/?url=${encodeURIComponent(url)}${extra}`;
+}
+
+/** Runs `omnic serve` as its own process on a loopback port (OMNIC_PORT=0) and resolves with its URL once it listens. */
+export async function serveProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+    env: { ...process.env, OMNIC_PORT: '0', OMNIC_HOST: '127.0.0.1', OMNIC_ALLOW_PRIVATE_NETWORKS: 'true', OMNIC_LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"omnic listening"')) resolve(JSON.parse(line).url);
+    });
+    child.once('exit', (code) => reject(new Error(`omnic exited early with ${code}`)));
+  });
+  return { child, url };
 }

@@ -1,15 +1,13 @@
 // SIGTERM on a real `omnic serve` process during a slow conversion: it finishes, new work gets 503, exit 0.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { assertImage } from '../helpers/probe.js';
 import { makeJpeg } from '../helpers/images.js';
-import { mediaPath } from '../helpers/omnic.js';
+import { mediaPath, serveProcess } from '../helpers/omnic.js';
 import { startOrigin } from '../helpers/origin.js';
 
 it('drains on SIGTERM: in-flight request completes, readiness and new work get 503, exit code 0', async () => {
@@ -17,17 +15,8 @@ it('drains on SIGTERM: in-flight request completes, readiness and new work get 5
   origin.route('/slow.jpg', { body: await makeJpeg(), type: 'image/jpeg', delayMs: 2500 });
   origin.route('/other.jpg', { body: await makeJpeg(300, 300), type: 'image/jpeg' });
   const cacheDir = await mkdtemp(join(tmpdir(), 'omnic-shutdown-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, OMNIC_PORT: '0', OMNIC_HOST: '127.0.0.1', OMNIC_CACHE_DIR: cacheDir, OMNIC_ALLOW_PRIVATE_NETWORKS: 'true', OMNIC_WAIT_MS: '60000', OMNIC_SHUTDOWN_GRACE_MS: '20000', OMNIC_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { child, url: base } = await serveProcess({ OMNIC_CACHE_DIR: cacheDir, OMNIC_WAIT_MS: '60000', OMNIC_SHUTDOWN_GRACE_MS: '20000' });
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('omnic listening')) resolve(JSON.parse(line).url);
-      });
-      child.once('exit', (code) => reject(new Error(`omnic exited early with ${code}`)));
-    });
     const inFlight = fetch(`${base}${mediaPath('thumb.webp:300x200', origin.url('/slow.jpg'))}`);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGTERM');

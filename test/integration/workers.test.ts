@@ -6,10 +6,9 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { makeJpeg } from '../helpers/images.js';
-import { mediaPath } from '../helpers/omnic.js';
+import { mediaPath, serveProcess } from '../helpers/omnic.js';
 import { startOrigin, type Origin } from '../helpers/origin.js';
 import { assertImage } from '../helpers/probe.js';
 
@@ -28,20 +27,6 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
-    env: { ...process.env, OMNIC_PORT: '0', OMNIC_HOST: '127.0.0.1', OMNIC_ALLOW_PRIVATE_NETWORKS: 'true', OMNIC_WORKERS: '2', OMNIC_LOG_FORMAT: 'json', OMNIC_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.includes('"omnic listening"')) resolve(JSON.parse(line).url);
-    });
-    child.once('exit', (code) => reject(new Error(`omnic exited early with ${code}`)));
-  });
-  return { child, url };
-}
-
 describe('OMNIC_WORKERS=2', () => {
   let origin: Origin;
   let cacheDir: string;
@@ -52,7 +37,7 @@ describe('OMNIC_WORKERS=2', () => {
     origin.route('/photo.jpg', { body: await makeJpeg(1200, 800), type: 'image/jpeg', delayMs: 300 });
     origin.route('/other.jpg', { body: await makeJpeg(640, 480), type: 'image/jpeg' });
     cacheDir = await mkdtemp(join(tmpdir(), 'omnic-workers-'));
-    omnic = await serve({ OMNIC_CACHE_DIR: cacheDir, OMNIC_WAIT_MS: '30000' });
+    omnic = await serveProcess({ OMNIC_WORKERS: '2', OMNIC_LOG_LEVEL: 'info', OMNIC_CACHE_DIR: cacheDir, OMNIC_WAIT_MS: '30000' });
   });
   after(async () => {
     omnic.child.kill('SIGKILL');
